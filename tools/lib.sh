@@ -1,0 +1,39 @@
+# Shared helpers for the tools/ scripts. Sourced, never executed.
+# shellcheck shell=bash
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Every script here changes the machine (apt, dockerd, images): refuse early
+# and in plain words rather than failing half-way with a permission error.
+require_root_debian() {
+    [ "$(id -u)" = 0 ] || die "run this as root (it installs Debian packages and starts dockerd); you are $(id -un)."
+    [ -r /etc/os-release ] || die "/etc/os-release is missing: this tool supports Debian 12 or 13 only."
+    # shellcheck disable=SC1091
+    . /etc/os-release
+    [ "${ID:-}" = debian ] || die "this tool supports Debian 12 or 13 only; this machine is ${PRETTY_NAME:-unknown}."
+}
+
+apt_updated=
+apt_install() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ -z "$apt_updated" ]; then
+        say "apt-get update"
+        apt-get update -qq || die "apt-get update failed: Debian's archive is not reachable from this machine."
+        apt_updated=1
+    fi
+    say "installing Debian packages: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+        || die "apt-get install ${missing[*]} failed."
+}
+
+TOOLS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(dirname "$TOOLS_DIR")
+# State kept between runs on this machine (apt cache, venv): outside the
+# clone so a fresh clone still reuses it.
+STATE_DIR=${OAR3_STATE_DIR:-/var/cache/oar3-collection}
+VENV_DIR=${OAR3_VENV:-$STATE_DIR/venv}
