@@ -8,9 +8,11 @@ die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 # and in plain words rather than failing half-way with a permission error.
 require_root_debian() {
     [ "$(id -u)" = 0 ] || die "run this as root (it installs Debian packages and starts dockerd); you are $(id -un)."
-    [ -r /etc/os-release ] || die "/etc/os-release is missing: this tool supports Debian 12 or 13 only."
-    # shellcheck disable=SC1091
-    . /etc/os-release
+    # OAR3_OS_RELEASE lets the tests of these scripts play another OS.
+    local os_release=${OAR3_OS_RELEASE:-/etc/os-release}
+    [ -r "$os_release" ] || die "$os_release is missing: this tool supports Debian 12 or 13 only."
+    # shellcheck disable=SC1090
+    . "$os_release"
     [ "${ID:-}" = debian ] || die "this tool supports Debian 12 or 13 only; this machine is ${PRETTY_NAME:-unknown}."
 }
 
@@ -37,3 +39,4 @@ REPO_DIR=$(dirname "$TOOLS_DIR")
 # clone so a fresh clone still reuses it.
 STATE_DIR=${OAR3_STATE_DIR:-/var/cache/oar3-collection}
 VENV_DIR=${OAR3_VENV:-$STATE_DIR/venv}
+DEBIAN_MIRROR=${OAR3_DEBIAN_MIRROR:-http://deb.debian.org/debian}

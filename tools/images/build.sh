@@ -12,7 +12,7 @@ require_root_debian
 
 IMAGES_DIR="$TOOLS_DIR/images"
 BASE_INCLUDE=systemd,systemd-sysv,python3,dbus
-OAR2_PACKAGES="oar-server oar-server-pgsql oar-user oar-user-pgsql postgresql sudo"
+OAR2_PACKAGES="oar-server oar-server-pgsql oar-user oar-user-pgsql postgresql procps sudo"
 
 codename() {
     case "$1" in
@@ -34,14 +34,14 @@ build_base() {  # release tag key
     mkdir -p "$cache"
     say "debootstrap $code into $root (about a minute)"
     if ! debootstrap --variant=minbase --include="$BASE_INCLUDE" --cache-dir="$cache" \
-            "$code" "$root" http://deb.debian.org/debian >"$root.log" 2>&1; then
+            "$code" "$root" "$DEBIAN_MIRROR" >"$root.log" 2>&1; then
         tail -n 15 "$root.log" >&2
         rm -rf "$root"
-        die "debootstrap $code failed (log: $root.log): is Debian's archive reachable?"
+        die "debootstrap $code from $DEBIAN_MIRROR failed (log: $root.log): is Debian's archive reachable from this machine?"
     fi
-    # Security updates too, as on a real server.
-    printf 'deb http://deb.debian.org/debian %s main\ndeb http://deb.debian.org/debian %s-updates main\ndeb http://deb.debian.org/debian-security %s-security main\n' \
-        "$code" "$code" "$code" >"$root/etc/apt/sources.list"
+    # Updates and security updates too, as on a real server.
+    printf 'deb %s %s main\ndeb %s %s-updates main\ndeb %s-security %s-security main\n' \
+        "$DEBIAN_MIRROR" "$code" "$DEBIAN_MIRROR" "$code" "$DEBIAN_MIRROR" "$code" >"$root/etc/apt/sources.list"
     # Each container must get its own machine id at boot.
     : >"$root/etc/machine-id"
     rm -f "$root/var/lib/dbus/machine-id"
@@ -80,7 +80,7 @@ for rel in "${releases[@]}"; do
     codename "$rel" >/dev/null
     base="oar3-test/debian-systemd:$rel"
     oar2="oar3-test/oar2-server:$rel"
-    base_key=$(printf '%s %s %s' "$rel" "$BASE_INCLUDE" "$(declare -f build_base)" | hash_of)
+    base_key=$(printf '%s %s %s %s' "$rel" "$BASE_INCLUDE" "$DEBIAN_MIRROR" "$(declare -f build_base)" | hash_of)
     oar2_key=$( { printf '%s %s %s' "$base_key" "$OAR2_PACKAGES" "$(declare -f build_oar2)"; cat "$IMAGES_DIR"/oar2/*; } | hash_of)
     if [ "$(recipe_of "$base")" = "$base_key" ]; then
         say "$base is up to date"

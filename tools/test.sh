@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The whole test suite, from nothing: toolchain venv, Docker engine, test
+# images, then lint, build + sanity of the collection tarball, unit tests and
+# every molecule scenario. Re-runs reuse the venv, images and apt cache.
+#   bash tools/test.sh               everything
+#   bash tools/test.sh oar2_server   only the named molecule scenarios
+set -euo pipefail
+# shellcheck source=tools/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_root_debian
+cd "$REPO_DIR"
+
+SCENARIOS=(oar2_server)
+[ $# -gt 0 ] && SCENARIOS=("$@")
+
+timings=()
+step() {  # name command...
+    local name=$1 start=$SECONDS
+    shift
+    say "$name"
+    if ! "$@"; then
+        die "step '$name' failed after $((SECONDS - start)) s (output above)."
+    fi
+    timings+=("$(printf '%5d s  %s' $((SECONDS - start)) "$name")")
+}
+
+step "toolchain venv" "$TOOLS_DIR/venv.sh"
+step "docker engine and test images" "$TOOLS_DIR/images/build.sh"
+export PATH="$VENV_DIR/bin:$PATH"
+
+work=$(mktemp -d /var/tmp/oar3-test.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+# The tests run the collection as users get it: built, then installed.
+export ANSIBLE_COLLECTIONS_PATH="$work/collections:$VENV_DIR/collections"
+export MOLECULE_GLOB="molecule/*/molecule.yml"
+export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
+
+installed="$work/collections/ansible_collections/oar/oar3"
+build_and_install() {
+    ansible-galaxy collection build --force --output-path "$work/dist" . &&
+        ansible-galaxy collection install --offline -p "$work/collections" "$work"/dist/oar-oar3-*.tar.gz &&
+        ansible-doc -l oar.oar3 >/dev/null
+}
+sanity() {
+    local pip_version
+    pip_version=$(python -c 'from ansible_test._internal.python_requirements import get_venv_packages as g; from ansible_test._internal.host_configs import NativePythonConfig as P; print(g(P(version="3.11"))["pip"])')
+    mkdir -p ~/.ansible/test/cache
+    cp "$TOOLS_DIR/ansible_test_get_pip.py" ~/.ansible/test/cache/"get_pip_${pip_version//./_}.py"
+    # ansible-test wants a git work tree to list the files it checks.
+    (cd "$installed" && git init -q && git add -A &&
+        ansible-test sanity --python 3.11 --color no --skip-test validate-modules-ignore 2>&1)
+}
+
+step "yamllint" yamllint --strict .
+step "ansible-lint (production profile)" ansible-lint --offline --profile production -q
+step "changelog fragments" antsibull-changelog lint
+step "build and install the collection tarball" build_and_install
+step "ansible-test sanity" sanity
+step "setup-script tests" pytest -q -p no:cacheprovider tools/tests
+step "unit tests" pytest -q -p no:cacheprovider tests/unit
+for s in "${SCENARIOS[@]}"; do
+    step "molecule test -s $s" molecule test -s "$s"
+done
+
+printf '\nTimings:\n'
+printf '%s\n' "${timings[@]}"
+printf '%5d s  total\n' "$SECONDS"
