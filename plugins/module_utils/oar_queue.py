@@ -25,7 +25,7 @@ __metaclass__ = type
 
 import re
 
-NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,100}")
 FIELDS = ("priority", "scheduler", "enabled")
 
 
@@ -35,7 +35,7 @@ class QueueError(Exception):
 
 def check_name(value, what):
     """Queue and scheduler names reach SQL and a path: allow a safe alphabet only."""
-    if not isinstance(value, str) or not NAME_RE.match(value):
+    if not isinstance(value, str) or not NAME_RE.fullmatch(value):
         raise QueueError(
             "%s %r is not allowed: use 1 to 100 characters among letters, digits, '_' and '-'." % (what, value)
         )

@@ -1,0 +1,73 @@
+"""Helpers for the testinfra verifiers: read OAR2's state straight from its
+database and tools, so the modules under test are never their own witness."""
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+
+
+def psql(host, sql):
+    """Run SQL as postgres on the OAR database; return the unaligned rows."""
+    return host.check_output("runuser -u postgres -- psql -XAtq -d oar -v ON_ERROR_STOP=1 -c %s", sql)
+
+
+def queue_table(host):
+    """The queues table, sorted: [(name, priority, scheduler, state)]."""
+    rows = psql(host, "SELECT queue_name, priority, scheduler_policy, state FROM queues ORDER BY queue_name")
+    return [tuple(r.split("|")) for r in rows.splitlines()]
+
+
+class ModuleFailed(Exception):
+    """The module failed; .result is its result."""
+
+    def __init__(self, result):
+        super().__init__(result.get("msg"))
+        self.result = result
+
+
+def run_module(host, module, check=False, diff=False, **args):
+    """Run a module of the collection with `ansible` on the controller; return its
+    result, raise ModuleFailed on failure. (testinfra's host.ansible cannot tell
+    a failure from a success with ansible-core 2.19, and takes no quoted values.)
+    The arguments travel as extra vars, so any value reaches the module as is."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as extra:
+        json.dump({"oartest_args": args}, extra)
+        extra.flush()
+        cmd = ["ansible", host.backend.host, "-i", host.backend.ansible_inventory, "-m", "oar.oar3." + module,
+               "-a", " ".join("%s={{ oartest_args.%s }}" % (k, k) for k in args), "-e", "@" + extra.name]
+        cmd += ["--check"] * check + ["--diff"] * diff
+        env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    try:
+        result = json.loads(out.stdout)["plays"][0]["tasks"][0]["hosts"][host.backend.host]
+    except (ValueError, KeyError, IndexError):
+        raise AssertionError("no result from %s: %s %s" % (cmd, out.stdout, out.stderr))
+    if result.get("failed"):
+        raise ModuleFailed(result)
+    return result
+
+
+def submit_noop(host, resources, queue="default"):
+    """Submit a noop job as the test user; noop jobs never contact the (fake) nodes."""
+    out = host.check_output(
+        "su - oaruser -c 'oarsub -q %s -t noop -l %s,walltime=0:10:00 true'" % (queue, resources))
+    ids = [line.split("=", 1)[1] for line in out.splitlines() if line.startswith("OAR_JOB_ID=")]
+    assert len(ids) == 1, out
+    return ids[0]
+
+
+def job_state(host, job_id):
+    return json.loads(host.check_output("oarstat -J -f -j %s", job_id))[job_id]["state"]
+
+
+def wait_for(what, condition, timeout=60, interval=1):
+    """Poll condition() until it returns a true value; fail naming `what`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "timed out after %s s waiting for %s" % (timeout, what)
+        time.sleep(interval)
