@@ -10,7 +10,7 @@ set -euo pipefail
 require_root_debian
 cd "$REPO_DIR"
 
-SCENARIOS=(oar2_server)
+SCENARIOS=(oar2_server modules)
 [ $# -gt 0 ] && SCENARIOS=("$@")
 
 timings=()
@@ -69,7 +69,11 @@ step "changelog fragments" antsibull-changelog lint
 step "build and install the collection tarball" build_and_install
 step "ansible-test sanity" sanity
 step "setup-script tests" pytest -q -p no:cacheprovider tools/tests
-step "unit tests" pytest -q -p no:cacheprovider tests/unit
+unit_tests() {
+    # Against the installed collection, so the imports are the users' ones.
+    (cd "$installed" && pytest -q -p no:cacheprovider tests/unit)
+}
+step "unit tests" unit_tests
 for s in "${SCENARIOS[@]}"; do
     step "molecule test -s $s" molecule test -s "$s"
 done

@@ -3,6 +3,7 @@ database and tools, so the modules under test are never their own witness."""
 
 import json
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -27,7 +28,7 @@ class ModuleFailed(Exception):
         self.result = result
 
 
-def run_module(host, module, check=False, diff=False, **args):
+def run_module(host, module, check=False, diff=False, verbosity=0, **args):
     """Run a module of the collection with `ansible` on the controller; return its
     result, raise ModuleFailed on failure. (testinfra's host.ansible cannot tell
     a failure from a success with ansible-core 2.19, and takes no quoted values.)
@@ -37,16 +38,24 @@ def run_module(host, module, check=False, diff=False, **args):
         extra.flush()
         cmd = ["ansible", host.backend.host, "-i", host.backend.ansible_inventory, "-m", "oar.oar3." + module,
                "-a", " ".join("%s={{ oartest_args.%s }}" % (k, k) for k in args), "-e", "@" + extra.name]
-        cmd += ["--check"] * check + ["--diff"] * diff
+        cmd += ["--check"] * check + ["--diff"] * diff + ["-v"] * verbosity
         env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
         out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     try:
-        result = json.loads(out.stdout)["plays"][0]["tasks"][0]["hosts"][host.backend.host]
-    except (ValueError, KeyError, IndexError):
+        # With -v, ansible's own lines come first on stdout; the JSON starts at a lone "{".
+        report = out.stdout[re.search(r"^\{$", out.stdout, re.M).start():]
+        result = json.loads(report)["plays"][0]["tasks"][0]["hosts"][host.backend.host]
+    except (AttributeError, ValueError, KeyError, IndexError):
         raise AssertionError("no result from %s: %s %s" % (cmd, out.stdout, out.stderr))
+    result["_output"] = out.stdout + out.stderr  # all a user would see
     if result.get("failed"):
         raise ModuleFailed(result)
     return result
+
+
+def conf_state(host, path="/etc/oar/oar.conf"):
+    """What must not move when nothing is written: content hash, mtime, owner, mode."""
+    return host.check_output("stat -c '%%Y %%U:%%G %%a' %s && md5sum %s", path, path)
 
 
 def submit_noop(host, resources, queue="default"):

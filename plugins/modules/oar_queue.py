@@ -24,7 +24,7 @@ description:
   - Waiting jobs of the queue keep their queue and are scheduled by the new scheduler at the next round.
   - Names are checked before anything runs; the queue read back after a change must equal what was asked.
 author:
-  - oar.oar3 contributors
+  - oar.oar3 developers (@oar-team)
 requirements:
   - An OAR2 server (Debian's C(oar-server)), whose Perl library C(OAR::IO) this module uses.
 attributes:

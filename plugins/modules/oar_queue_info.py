@@ -18,7 +18,7 @@ description:
     Unlike C(oarnotify -l), this does not wake Almighty and the order is stable.
   - Used to record the queues before a migration, so that it can be rolled back.
 author:
-  - oar.oar3 contributors
+  - oar.oar3 developers (@oar-team)
 requirements:
   - An OAR2 server (Debian's C(oar-server)), whose Perl library C(OAR::IO) this module uses.
 extends_documentation_fragment: []
