@@ -74,8 +74,15 @@ unit_tests() {
     (cd "$installed" && pytest -q -p no:cacheprovider tests/unit)
 }
 step "unit tests" unit_tests
+scenario() {
+    molecule test -s "$1" || return 1
+    # Destroying must leave nothing behind.
+    local left
+    left=$(docker ps -a --filter label=owner=molecule --format '{{.Names}}')
+    [ -z "$left" ] || { echo "containers left behind by scenario $1: $left" >&2; return 1; }
+}
 for s in "${SCENARIOS[@]}"; do
-    step "molecule test -s $s" molecule test -s "$s"
+    step "molecule test -s $s" scenario "$s"
 done
 
 printf '\nTimings:\n'

@@ -93,3 +93,5 @@ for rel in "${releases[@]}"; do
         start=$SECONDS; build_oar2 "$rel" "$oar2" "$oar2_key" "$base"; say "$oar2 built in $((SECONDS - start)) s"
     fi
 done
+# Images replaced by a rebuild are left untagged: drop them.
+docker image prune -f --filter label=oar3.recipe >/dev/null
