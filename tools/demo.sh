@@ -34,6 +34,9 @@ for name in oar2-deb12 oar2-deb13; do
         printf "  Debian      %s\n" "$VERSION_ID"
         printf "  OAR2        %s\n" "$(dpkg-query -W -f="\${Version}" oar-server)"
         printf "  oar-server  %s\n" "$(systemctl is-active oar-server)"
-        printf "  queues      %s\n" "$(timeout 30 oarnotify -l | paste -sd" " | sed "s/\t/ /g; s/  */ /g")"'
+        echo "  queues      (name, priority, scheduler, state)"
+        runuser -u postgres -- psql -XAtq -d oar -F " " -c \
+            "SELECT queue_name, priority, scheduler_policy, state FROM queues ORDER BY priority DESC, queue_name" |
+            sed "s/^/              /"'
 done
 printf '\nTry: docker exec -it oar2-deb13 bash   Remove: bash tools/demo.sh --destroy\n'
