@@ -134,18 +134,26 @@ SCHEDULERS_DIR = "/usr/lib/oar/schedulers"
 
 
 def call(module, name, action=None, wanted=None):
-    """Run the request; return (queue named `name` or None, busy job count)."""
+    """Run the request; return (queue named `name` or None, busy job count).
+    Raises RunError."""
     what = "reading the OAR queues" if action is None else "the %s of queue %s" % (action, name)
-    try:
-        result = run_json(["perl", "-e", PERL_PROGRAM], request(name, action, wanted),
-                          module.params["timeout"], what, PERL_ENV)
-    except RunError as e:
-        msg = str(e)
-        if action is not None:
-            msg += " The transaction was rolled back: queue %s is as it was." % name
-        module.fail_json(msg=msg, timed_out=e.timed_out)
+    result = run_json(["perl", "-e", PERL_PROGRAM], request(name, action, wanted),
+                      module.params["timeout"], what, PERL_ENV)
     rows = [queue_from_row(r) for r in result["queues"] if r["queue_name"] == name]
     return (rows[0] if rows else None), result["busy"]
+
+
+def outcome(module, name, current, wanted):
+    """After a failed change, say what the queue reads as now."""
+    try:
+        now, _busy = call(module, name)
+    except RunError as e:
+        return "Queue %s could not be read back (%s): check it with oar.oar3.oar_queue_info." % (name, e)
+    if now == current:
+        return "The transaction was rolled back: queue %s is as it was." % name
+    if now == wanted:
+        return "The change itself was committed: queue %s reads as asked." % name
+    return "Queue %s now reads as %s: check it." % (name, now)
 
 
 def main():
@@ -170,7 +178,10 @@ def main():
     except QueueError as e:
         module.fail_json(msg=str(e))
 
-    current, busy = call(module, p["name"])
+    try:
+        current, busy = call(module, p["name"])
+    except RunError as e:
+        module.fail_json(msg=str(e), timed_out=e.timed_out)
     try:
         action, wanted = plan(current, p["name"], p["state"], p["priority"], p["scheduler"], p["enabled"])
     except QueueError as e:
@@ -193,7 +204,10 @@ def main():
     if action is None or module.check_mode:
         module.exit_json(**result)
 
-    after, _busy = call(module, p["name"], action, wanted)
+    try:
+        after, _busy = call(module, p["name"], action, wanted)
+    except RunError as e:
+        module.fail_json(msg="%s %s" % (e, outcome(module, p["name"], current, wanted)), timed_out=e.timed_out, **result)
     if after != wanted:
         module.fail_json(msg="queue %s reads back as %s after the %s, not as asked (%s)."
                              % (p["name"], after, action, wanted), **result)
