@@ -6,6 +6,7 @@ dockerd first on PATH, with a docker client that sees no engine).
 """
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -60,6 +61,10 @@ def test_debootstrap_without_archive():
     # is part of the recipe, so the script really tries to build.
     result = run("images/build.sh", "12", env={"OAR3_DEBIAN_MIRROR": "http://127.0.0.1:9/debian"})
     assert_clear_error(result, "debootstrap bookworm", "127.0.0.1:9", "archive reachable")
+    # The message points at debootstrap's log, which is kept for the user.
+    log = Path(re.search(r"\(log: (\S+)\)", result.stderr).group(1))
+    assert "127.0.0.1:9" in log.read_text()
+    log.unlink()
 
 
 def test_unknown_release():
