@@ -67,8 +67,13 @@ def submit_noop(host, resources, queue="default"):
     return ids[0]
 
 
+def job_info(host, job_id):
+    """The job as `oarstat -J -f` shows it."""
+    return json.loads(host.check_output("oarstat -J -f -j %s", job_id))[job_id]
+
+
 def job_state(host, job_id):
-    return json.loads(host.check_output("oarstat -J -f -j %s", job_id))[job_id]["state"]
+    return job_info(host, job_id)["state"]
 
 
 def wait_for(what, condition, timeout=60, interval=1):

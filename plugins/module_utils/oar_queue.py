@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) oar.oar3 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""OAR2 queues: validation and change planning (pure), and the request that
-OAR2's own Perl library carries out against the ``queues`` table.
+"""OAR2 queues: validation and change planning (pure), the request that
+OAR2's own Perl library carries out against the ``queues`` table, and
+execute(), which runs it.
 
 Why not ``oarnotify``: it pastes names into SQL unquoted, runs its operations
 in a fixed order whatever the command line says, exits 0 when nothing
@@ -24,6 +25,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+
+from ansible_collections.oar.oar3.plugins.module_utils.oar_run import run_json
 
 NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,100}")
 FIELDS = ("priority", "scheduler", "enabled")
@@ -179,3 +182,10 @@ if ($req->{notify}) {
 }
 print encode_json({ queues => $rows, busy => $busy + 0 });
 """
+
+
+def execute(req, timeout, what):
+    """Run PERL_PROGRAM on a request; return (every queue, busy job count).
+    Raises oar_run.RunError."""
+    result = run_json(["perl", "-e", PERL_PROGRAM], req, timeout, what, PERL_ENV)
+    return [queue_from_row(r) for r in result["queues"]], result["busy"]

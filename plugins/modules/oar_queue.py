@@ -126,9 +126,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import (
-    PERL_ENV, PERL_PROGRAM, QueueError, busy_jobs_message, plan, queue_from_row, render, request, validate,
+    QueueError, busy_jobs_message, execute, plan, render, request, validate,
 )
-from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError, run_json
+from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError
 
 SCHEDULERS_DIR = "/usr/lib/oar/schedulers"
 
@@ -137,10 +137,8 @@ def call(module, name, action=None, wanted=None):
     """Run the request; return (queue named `name` or None, busy job count).
     Raises RunError."""
     what = "reading the OAR queues" if action is None else "the %s of queue %s" % (action, name)
-    result = run_json(["perl", "-e", PERL_PROGRAM], request(name, action, wanted),
-                      module.params["timeout"], what, PERL_ENV)
-    rows = [queue_from_row(r) for r in result["queues"] if r["queue_name"] == name]
-    return (rows[0] if rows else None), result["busy"]
+    queues, busy = execute(request(name, action, wanted), module.params["timeout"], what)
+    return next((q for q in queues if q["name"] == name), None), busy
 
 
 def outcome(module, name, current, wanted):

@@ -76,10 +76,8 @@ queues:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import (
-    PERL_ENV, PERL_PROGRAM, queue_from_row, request, sort_queues,
-)
-from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError, run_json
+from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import execute, request, sort_queues
+from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError
 
 
 def main():
@@ -90,11 +88,10 @@ def main():
     if module.params["timeout"] < 1:
         module.fail_json(msg="timeout must be at least 1 second, not %d." % module.params["timeout"])
     try:
-        result = run_json(["perl", "-e", PERL_PROGRAM], request(), module.params["timeout"],
-                          "reading the OAR queues", PERL_ENV)
+        queues, _busy = execute(request(), module.params["timeout"], "reading the OAR queues")
     except RunError as e:
         module.fail_json(msg=str(e), timed_out=e.timed_out)
-    module.exit_json(changed=False, queues=sort_queues(queue_from_row(r) for r in result["queues"]))
+    module.exit_json(changed=False, queues=sort_queues(queues))
 
 
 if __name__ == "__main__":

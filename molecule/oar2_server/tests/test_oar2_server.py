@@ -1,7 +1,6 @@
 """The test image is a working OAR2 server (checked on each platform)."""
 
-import json
-import time
+from oartest import job_info, submit_noop, wait_for
 
 STOCK_QUEUES = {"admin", "default", "besteffort"}
 
@@ -46,19 +45,14 @@ def test_db_passwords_are_set(host):
 
 
 def test_user_job_gets_resources(host):
-    sub = host.run("su - oaruser -c 'oarsub -t noop -l nodes=1,walltime=0:10:00 true'")
-    assert sub.rc == 0, sub.stderr
-    job_ids = [line.split("=", 1)[1] for line in sub.stdout.splitlines() if line.startswith("OAR_JOB_ID=")]
-    assert len(job_ids) == 1, sub.stdout
-    job_id = job_ids[0]
+    job_id = submit_noop(host, "nodes=1")
+
+    def scheduled():
+        job = job_info(host, job_id)
+        return job if job.get("assigned_resources") else None
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            job = json.loads(host.check_output("oarstat -J -f -j %s", job_id))[job_id]
-            if job.get("assigned_resources"):
-                break
-            assert time.monotonic() < deadline, f"job {job_id} got no resources in 30 s: {job.get('state')}"
-            time.sleep(1)
+        job = wait_for("job %s to get resources" % job_id, scheduled, timeout=30)
         assert job["state"] in ("toLaunch", "Launching", "Running", "Terminated"), job["state"]
     finally:
         host.run("oardel %s", job_id)
