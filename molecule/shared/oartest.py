@@ -85,3 +85,81 @@ def wait_for(what, condition, timeout=60, interval=1):
             return value
         assert time.monotonic() < deadline, "timed out after %s s waiting for %s" % (timeout, what)
         time.sleep(interval)
+
+
+class PlayRun:
+    """What one ansible-playbook run did: rc, per-host recap, failures, output."""
+
+    def __init__(self, rc, report, output):
+        self.rc = rc
+        self.output = output  # all a user would see
+        self.stats = report.get("stats", {})
+        self.tasks = [task for play in report.get("plays", []) for task in play["tasks"]]
+
+    def changed(self, host=None):
+        return sum(s["changed"] for h, s in self.stats.items() if host in (None, h))
+
+    def failures(self):
+        """{host: message} of the failed tasks (of the failed items, for loops)."""
+        def message(result):
+            items = [i.get("msg", "") for i in result.get("results", []) if i.get("failed")]
+            return "\n".join(items) or result.get("msg", "")
+        return {h: message(r) for t in self.tasks for h, r in t["hosts"].items() if r.get("failed")}
+
+    def ran(self, name_part):
+        """Hosts on which a task whose name contains name_part ran (was not skipped)."""
+        return {h for t in self.tasks if name_part in t["task"]["name"]
+                for h, r in t["hosts"].items() if not r.get("skipped")}
+
+
+def run_play(host, play, extra_vars=None, limit=None, check=False, diff=False, verbosity=0):
+    """Run a playbook (a list of plays, as Python data) against the scenario's
+    inventory with the json callback; return a PlayRun."""
+    with tempfile.TemporaryDirectory() as tmp:
+        book = os.path.join(tmp, "play.yml")
+        with open(book, "w") as f:
+            json.dump(play, f)  # JSON is YAML
+        extra = os.path.join(tmp, "extra.json")
+        with open(extra, "w") as f:
+            json.dump(extra_vars or {}, f)
+        cmd = ["ansible-playbook", "-i", host.backend.ansible_inventory, book, "-e", "@" + extra]
+        cmd += ["--limit", limit] * bool(limit) + ["--check"] * check + ["--diff"] * diff + ["-v"] * verbosity
+        env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    try:
+        report = json.loads(out.stdout[re.search(r"^\{$", out.stdout, re.M).start():])
+    except (AttributeError, ValueError):
+        raise AssertionError("no report from %s: %s %s" % (cmd, out.stdout, out.stderr))
+    return PlayRun(out.returncode, report, out.stdout + out.stderr)
+
+
+def role_play(role, hosts="oar2_servers", **role_vars):
+    """A one-play playbook applying a role of the collection."""
+    return [{"name": "apply " + role, "hosts": hosts, "roles": [dict(role="oar.oar3." + role, **role_vars)]}]
+
+
+def installed_version(host, package):
+    """The installed version of a Debian package, or None."""
+    out = host.run("dpkg-query --show --showformat='${db:Status-Status} ${Version}' %s", package)
+    status, _, version = out.stdout.partition(" ")
+    return version if out.rc == 0 and status == "installed" else None
+
+
+def other_host(host, name):
+    """Another host of the scenario's inventory, reached like `host`."""
+    import testinfra
+    return testinfra.get_host("ansible://" + name, ansible_inventory=host.backend.ansible_inventory)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Honour a test module's `testinfra_hosts`: molecule passes --hosts=all,
+    which testinfra lets override it. (Imported by each scenario's conftest.)"""
+    keep, drop = [], []
+    for item in items:
+        wanted = getattr(item.module, "testinfra_hosts", None)
+        params = getattr(item, "callspec", None) and item.callspec.params
+        host = params.get("_testinfra_host") if params else None
+        (drop if wanted and host is not None and host.backend.host not in wanted else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

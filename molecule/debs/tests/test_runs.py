@@ -1,0 +1,164 @@
+"""Whole runs of the debs role: reuse, prebuilt packages, refusals, upstream
+packaging. Each run goes through ansible-playbook like a user's."""
+
+import glob
+import os
+import subprocess
+
+import pytest
+from oartest import installed_version, other_host, role_play, run_play
+
+testinfra_hosts = ["oar2-deb12"]
+
+DEBS = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "oar3-debs")
+
+
+@pytest.fixture(scope="module")
+def prebuilt_dir(tmp_path_factory):
+    """The controller directory the prebuilt runs share, as a user's would be."""
+    return str(tmp_path_factory.mktemp("prebuilt-debs"))
+
+
+def packages(host):
+    return {p: installed_version(host, p) for p in ("python3-oar", "python3-procset")}
+
+
+def snapshot(host):
+    """What a refused run must leave alone on the server."""
+    return packages(host), host.check_output("ls -l --time-style=+%s /var/cache/oar3-debs /etc/oar")
+
+
+def built(codename, name):
+    found = glob.glob(os.path.join(DEBS, codename, name + "_*.deb"))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def make_tarball(tmp_path, files, name="debian-packages.bookworm.tar.gz"):
+    """An upstream-style release tarball: the .deb files under one directory."""
+    top = tmp_path / "debian-packages"
+    top.mkdir(exist_ok=True)
+    for f in files:
+        os.link(f, top / os.path.basename(f))
+    tarball = tmp_path / name
+    subprocess.run(["tar", "-C", str(tmp_path), "-czf", str(tarball), "debian-packages"], check=True)
+    return str(tarball)
+
+
+def sha256(path):
+    return subprocess.run(["sha256sum", path], capture_output=True, text=True, check=True).stdout.split()[0]
+
+
+def test_controller_holds_one_build_per_release():
+    for codename, release, debian in (("bookworm", "3.0.1", "12"), ("trixie", "3.0.2", "13")):
+        oar = built(codename, "python3-oar")
+        assert os.path.basename(oar) == "python3-oar_%s-0oar3~deb%s_all.deb" % (release, debian)
+        assert open(oar, "rb").read(8) == b"!<arch>\n"
+        assert os.path.basename(built(codename, "python3-procset")) == "python3-procset_1.0-0oar3~deb%s_all.deb" % debian
+        assert len(glob.glob(os.path.join(DEBS, codename, "builds", "*.json"))) == 2
+
+
+def test_second_run_rebuilds_and_changes_nothing(host):
+    debs = [built(c, n) for c in ("bookworm", "trixie") for n in ("python3-oar", "python3-procset")]
+    mtimes = [os.stat(d).st_mtime for d in debs]
+    run = run_play(host, role_play("debs"))
+    assert run.rc == 0, run.failures()
+    assert run.changed() == 0
+    assert not run.ran("with dpkg-buildpackage")
+    assert [os.stat(d).st_mtime for d in debs] == mtimes
+
+
+def test_check_mode_on_a_server_without_oar3_changes_nothing(host):
+    host.check_output("apt-get purge -y -q python3-oar python3-procset")
+    try:
+        run = run_play(host, role_play("debs"), limit="oar2-deb12", check=True)
+        assert run.rc == 0, run.failures()
+        assert run.changed("oar2-deb12") > 0
+        assert packages(host) == {"python3-oar": None, "python3-procset": None}
+    finally:
+        assert run_play(host, role_play("debs"), limit="oar2-deb12").rc == 0
+    assert packages(host)["python3-oar"] == "3.0.1-0oar3~deb12"
+
+
+def test_prebuilt_from_a_release_tarball(host, tmp_path, prebuilt_dir):
+    tarball = make_tarball(tmp_path, [built("bookworm", "python3-oar"), built("bookworm", "python3-procset")])
+    host.check_output("apt-get purge -y -q python3-oar python3-procset")
+    conf = host.check_output("stat -c '%a %U %Y' /etc/oar/oar.conf && md5sum /etc/oar/oar.conf")
+    prebuilt = {"oar3_debs_method": "prebuilt", "oar3_debs_dir": prebuilt_dir,
+                "oar3_debs_prebuilt": [{"src": tarball, "sha256": sha256(tarball)}]}
+    run = run_play(host, role_play("debs"), prebuilt, limit="oar2-deb12")
+    assert run.rc == 0, run.failures()
+    assert packages(host) == {"python3-oar": "3.0.1-0oar3~deb12", "python3-procset": "1.0-0oar3~deb12"}
+    assert host.check_output("stat -c '%a %U %Y' /etc/oar/oar.conf && md5sum /etc/oar/oar.conf") == conf
+    again = run_play(host, role_play("debs"), prebuilt, limit="oar2-deb12")
+    assert again.rc == 0 and again.changed() == 0, again.failures()
+
+
+def test_prebuilt_deb_files(host, prebuilt_dir):
+    prebuilt = {"oar3_debs_method": "prebuilt", "oar3_debs_dir": prebuilt_dir,
+                "oar3_debs_prebuilt": [{"src": built("bookworm", n)} for n in ("python3-procset", "python3-oar")]}
+    run = run_play(host, role_play("debs"), prebuilt, limit="oar2-deb12")
+    assert run.rc == 0 and run.changed() == 0, run.failures()
+
+
+def test_package_that_cannot_run_is_not_installed(host, tmp_path):
+    # OAR3 3.0.2 built for Debian 13 needs SQLAlchemy 2; Debian 12 has 1.4.
+    before = snapshot(host)
+    prebuilt = {"oar3_debs_method": "prebuilt", "oar3_debs_dir": str(tmp_path / "debs"),
+                "oar3_debs_prebuilt": [{"src": built("trixie", n)} for n in ("python3-procset", "python3-oar")]}
+    run = run_play(host, role_play("debs"), prebuilt, limit="oar2-deb12")
+    assert run.rc != 0
+    message = run.failures()["oar2-deb12"]
+    assert "nothing was installed" in message and "cannot import name 'Null' from 'sqlalchemy'" in message
+    assert packages(host) == before[0]
+
+
+REFUSALS = [
+    ({"oar3_debs_method": "bogus"}, "oar3_debs_method must be one of: source, prebuilt, got: bogus"),
+    ({"oar3_debs_build_method": "make"}, "oar3_debs_build_method must be one of: pybuild, upstream, got: make"),
+    ({"oar3_source_repo": "/srv/no-such-repo.git"}, "Cannot read the OAR3 repository oar3_source_repo=/srv/no-such-repo.git"),
+    ({"oar3_source_version": "9.9.9"}, "oar3_source_version '9.9.9' is neither a tag nor a branch"),
+    ({"oar3_debs_method": "prebuilt"}, "oar3_debs_prebuilt lists no .deb file or tarball"),
+    ({"oar3_debs_method": "prebuilt", "oar3_debs_prebuilt": [{"src": "/nonexistent/python3-oar_1_all.deb"}]},
+     "/nonexistent/python3-oar_1_all.deb is not a file on the controller"),
+    ({"oar3_procset_sha256": "0" * 64}, "oar3_procset_sha256: sha256 mismatch"),
+    ({"oar3_source_path": "/nonexistent/oar3"}, "oar3_source_path=/nonexistent/oar3 is neither a directory nor a file"),
+]
+
+
+@pytest.mark.parametrize("extra, message", REFUSALS, ids=[m.split(":")[0][:40] for _, m in REFUSALS])
+def test_bad_input_is_refused_and_changes_nothing(host, tmp_path, extra, message):
+    before = snapshot(host)
+    extra = dict({"oar3_debs_dir": str(tmp_path / "debs")}, **extra)
+    run = run_play(host, role_play("debs"), extra, limit="oar2-deb12")
+    assert run.rc != 0
+    assert message in "\n".join(run.failures().values()), run.failures()
+    assert snapshot(host) == before
+    assert not run.ran("with dpkg-buildpackage")
+
+
+def test_tarball_without_python3_oar_or_with_a_wrong_sha256(host, tmp_path):
+    tarball = make_tarball(tmp_path, [built("bookworm", "python3-procset")])
+    before = snapshot(host)
+    for item, message in (
+        ({"src": tarball}, "found python3-oar: none; python3-procset: python3-procset_1.0-0oar3~deb12_all.deb"),
+        ({"src": tarball, "sha256": "f" * 64}, "sha256 mismatch for %s: expected %s" % (tarball, "f" * 64)),
+    ):
+        run = run_play(host, role_play("debs"), {"oar3_debs_method": "prebuilt", "oar3_debs_dir": str(tmp_path / "d"),
+                                                 "oar3_debs_prebuilt": [item]}, limit="oar2-deb12")
+        assert run.rc != 0 and message in run.failures().get("oar2-deb12", ""), run.failures()
+        assert snapshot(host) == before
+
+
+def test_upstream_packaging_branch(host, tmp_path):
+    # As upstream's build-deb.sh: debian/ from the packaging branch. On Debian 12
+    # the branch head (3.0.2) cannot run, so build its 3.0.1 release commit.
+    builder = other_host(host, "builder-deb12")
+    commit = builder.check_output("git -C /srv/oar3.git log --format=%s --grep=%s -1 debian/3.0", "%H", "^Releasing 3.0.1")
+    assert len(commit) == 40
+    run = run_play(host, role_play("debs"), {"oar3_debs_build_method": "upstream", "oar3_source_version": commit,
+                                             "oar3_debs_dir": str(tmp_path / "debs")}, limit="oar2-deb12")
+    assert run.rc == 0, run.failures()
+    assert run.ran("with dpkg-buildpackage") == {"oar2-deb12"}
+    assert packages(host)["python3-oar"].startswith("3.0.1")
+    assert host.run("python3 -c 'import oar.kao.kamelot, oar.kao.kao'").rc == 0

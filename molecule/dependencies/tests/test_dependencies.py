@@ -1,0 +1,73 @@
+"""Role oar.oar3.dependencies on Debian 12 and 13 OAR2 servers."""
+
+import pytest
+from oartest import installed_version, role_play, run_play
+
+# The upstream page's list plus what python3-oar really depends on.
+PAGE = ["python3", "python3-sqlalchemy", "python3-alembic", "python3-click", "python3-flask", "python3-passlib",
+        "python3-psutil", "python3-requests", "python3-simplejson", "python3-sqlalchemy-utils", "python3-tabulate",
+        "python3-toml", "python3-yaml", "python3-zmq", "python3-psycopg2", "python3-fastapi"]
+MISSED_BY_THE_PAGE = ["python3-clustershell", "python3-escapism", "python3-rich"]
+EXTRA = "python3-docopt"  # not installed by anything else here
+
+
+@pytest.mark.parametrize("package", PAGE + MISSED_BY_THE_PAGE)
+def test_installed(host, package):
+    assert installed_version(host, package) is not None
+
+
+def test_sqlalchemy_matches_the_release(host):
+    major = host.check_output("python3 -c 'import sqlalchemy; print(sqlalchemy.__version__)'").split(".")[0]
+    assert major == {"oar2-deb12": "1", "oar2-deb13": "2"}[host.backend.host]
+
+
+def refuse(host, extra, message):
+    run = run_play(host, role_play("dependencies"), dict(extra, oar3_dependencies_extra=[EXTRA]),
+                   limit=host.backend.host)
+    assert run.rc != 0
+    assert message in run.failures().get(host.backend.host, ""), run.failures()
+    assert installed_version(host, EXTRA) is None
+
+
+def test_refuses_a_release_this_debian_cannot_run(host):
+    if host.backend.host == "oar2-deb12":
+        refuse(host, {"oar3_version": "3.0.2"}, "oar3_version 3.0.2 cannot run on Debian 12 (bookworm): "
+               "OAR3 3.0.2 and later need SQLAlchemy 2 (Debian 13); use oar3_version 3.0.1 on Debian 12.")
+    else:
+        refuse(host, {"oar3_version": "3.0.1"}, "oar3_version 3.0.1 cannot run on Debian 13 (trixie): "
+               "OAR3 before 3.0.2 is not known to run")
+
+
+@pytest.mark.parametrize("version", ["banana", "3", "3.0.1; rm -rf /", ""])
+def test_refuses_what_is_not_a_release_number(host, version):
+    if version == "":
+        pytest.skip("empty means the newest release for this Debian")
+    refuse(host, {"oar3_version": version}, "oar3_version '%s' is not an OAR3 release number" % version)
+
+
+def test_refuses_a_wrong_type(host):
+    refuse(host, {"oar3_dependencies_extra": "python3-docopt"},
+           "argument 'oar3_dependencies_extra' is of type")
+
+
+def test_refuses_another_operating_system(host):
+    host.check_output("cp -a /etc/os-release /root/os-release.orig && rm /etc/os-release && "
+                      "printf 'NAME=Ubuntu\\nID=ubuntu\\nID_LIKE=debian\\nVERSION_ID=\"24.04\"\\n"
+                      "VERSION_CODENAME=noble\\nPRETTY_NAME=\"Ubuntu 24.04\"\\n' >/etc/os-release")
+    try:
+        refuse(host, {}, "is not supported: OAR3 on OAR2 is supported on Debian 12 (bookworm) and Debian 13 (trixie)")
+    finally:
+        host.check_output("mv /root/os-release.orig /etc/os-release")
+
+
+def test_check_mode_then_extra_packages(host):
+    check = run_play(host, role_play("dependencies"), {"oar3_dependencies_extra": [EXTRA]},
+                     limit=host.backend.host, check=True)
+    assert check.rc == 0 and check.changed() == 1, check.failures()
+    assert installed_version(host, EXTRA) is None
+    run = run_play(host, role_play("dependencies"), {"oar3_dependencies_extra": [EXTRA]}, limit=host.backend.host)
+    assert run.rc == 0 and run.changed() == 1, run.failures()
+    try:
+        assert installed_version(host, EXTRA) is not None
+    finally:
+        host.check_output("apt-get purge -y -q %s", EXTRA)
