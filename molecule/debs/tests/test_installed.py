@@ -21,7 +21,7 @@ def test_kamelot_and_kao_are_there_and_import(host):
         assert host.file(script).is_file and host.file(script).mode & 0o111, script
     cmd = host.run("python3 -c 'import oar.kao.kamelot, oar.kao.kao, oar; print(oar.__version__)'")
     assert cmd.rc == 0, cmd.stderr
-    assert cmd.stdout.strip() == OAR3[host.backend.host][0]
+    assert cmd.stdout.strip().startswith(OAR3[host.backend.host][0])  # the real 3.0.1 says 3.0.1.dev1
 
 
 @pytest.mark.parametrize("package", BUILD_DEPENDENCIES)
