@@ -102,8 +102,9 @@ class PlayRun:
     def failures(self):
         """{host: message} of the failed tasks (of the failed items, for loops)."""
         def message(result):
-            items = [i.get("msg", "") for i in result.get("results", []) if i.get("failed")]
-            return "\n".join(items) or result.get("msg", "")
+            items = [message(i) for i in result.get("results", []) if i.get("failed")]
+            tail = result.get("stderr_lines", [])[-5:]  # what a failed command said
+            return "\n".join(items) or "\n".join([result.get("msg", "")] + tail)
         return {h: message(r) for t in self.tasks for h, r in t["hosts"].items() if r.get("failed")}
 
     def ran(self, name_part):

@@ -156,8 +156,12 @@ def test_upstream_packaging_branch(host, tmp_path):
     builder = other_host(host, "builder-deb12")
     commit = builder.check_output("git -C /srv/oar3.git log --format=%s --grep=%s -1 debian/3.0", "%H", "^Releasing 3.0.1")
     assert len(commit) == 40
-    run = run_play(host, role_play("debs"), {"oar3_debs_build_method": "upstream", "oar3_source_version": commit,
-                                             "oar3_debs_dir": str(tmp_path / "debs")}, limit="oar2-deb12")
+    extra = {"oar3_debs_build_method": "upstream", "oar3_source_version": commit, "oar3_debs_dir": str(tmp_path / "debs")}
+    if not os.environ.get("OAR3_SOURCE"):
+        # The stand-in's packaging needs none of the compilers and doc tools that
+        # upstream's full build does; one small package keeps that step exercised.
+        extra["oar3_debs_upstream_build_packages"] = ["po-debconf"]
+    run = run_play(host, role_play("debs"), extra, limit="oar2-deb12")
     assert run.rc == 0, run.failures()
     assert run.ran("with dpkg-buildpackage") == {"oar2-deb12"}
     assert packages(host)["python3-oar"].startswith("3.0.1")

@@ -1,0 +1,52 @@
+"""oar_db_columns against the real OAR2 databases (PostgreSQL)."""
+
+import pytest
+from oartest import ModuleFailed, job_state, psql, run_module, submit_noop, wait_for
+
+LAST_KARMA = [{"name": "last_karma", "type": "real"}]
+
+
+def column_type(host, table, column):
+    return psql(host, "SELECT data_type FROM information_schema.columns WHERE table_schema = current_schema() "
+                      "AND table_name = '%s' AND column_name = '%s'" % (table, column))
+
+
+def test_lists_the_resource_properties(host):
+    result = run_module(host, "oar_db_columns", table="resources")
+    assert result["changed"] is False and result["added"] == []
+    assert result["columns"][0] == "resource_id"
+    assert {"network_address", "cpu", "core"} <= set(result["columns"])
+    assert result["columns"] == psql(host, "SELECT column_name FROM information_schema.columns WHERE "
+                                           "table_schema = current_schema() AND table_name = 'resources' "
+                                           "ORDER BY ordinal_position").splitlines()
+
+
+def test_adds_last_karma_once_and_oar2_keeps_scheduling(host):
+    assert column_type(host, "jobs", "last_karma") == ""  # OAR2's schema has no such column
+    check = run_module(host, "oar_db_columns", check=True, diff=True, table="jobs", ensure=LAST_KARMA)
+    assert check["changed"] is True and check["added"] == ["last_karma"]
+    assert column_type(host, "jobs", "last_karma") == ""
+    result = run_module(host, "oar_db_columns", table="jobs", ensure=LAST_KARMA)
+    assert result["changed"] is True and result["columns"][-1] == "last_karma"
+    assert column_type(host, "jobs", "last_karma") == "real"
+    again = run_module(host, "oar_db_columns", table="jobs", ensure=LAST_KARMA)
+    assert again["changed"] is False and again["added"] == []
+    job = submit_noop(host, "resource_id=1")
+    wait_for("job %s to be scheduled" % job, lambda: job_state(host, job) in ("Running", "Terminated"), timeout=60)
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"table": "jobs; DROP TABLE jobs"}, "table 'jobs; DROP TABLE jobs' is not allowed"),
+    ({"table": "jobs", "ensure": [{"name": "x\"; DROP TABLE jobs; --", "type": "real"}]}, "column 'x\"; DROP"),
+    ({"table": "jobs", "ensure": [{"name": "x", "type": "real; DROP TABLE jobs"}]}, "value of type must be one of"),
+    ({"table": "no_such_table"}, "the OAR database has no table no_such_table"),
+    ({"table": "jobs", "timeout": 0}, "timeout must be at least 1 second"),
+])
+def test_refuses_bad_input_and_changes_nothing(host, args, message):
+    before = psql(host, "SELECT table_name, column_name FROM information_schema.columns "
+                        "WHERE table_schema = current_schema() ORDER BY 1, 2")
+    with pytest.raises(ModuleFailed) as failed:
+        run_module(host, "oar_db_columns", **args)
+    assert message in failed.value.result["msg"]
+    assert psql(host, "SELECT table_name, column_name FROM information_schema.columns "
+                      "WHERE table_schema = current_schema() ORDER BY 1, 2") == before
