@@ -42,8 +42,8 @@ def validate(table, ensure):
     for column in ensure:
         check_identifier(column.get("name"), "column")
         if column.get("type") not in TYPES:
-            raise OarDbError("column %s: type %r is not one of %s." % (column["name"], column.get("type"),
-                                                                         ", ".join(TYPES)))
+            raise OarDbError("column %s: type %r is not one of %s."
+                             % (column["name"], column.get("type"), ", ".join(TYPES)))
         if column["name"] in seen:
             raise OarDbError("column %s is listed twice." % column["name"])
         seen.add(column["name"])

@@ -17,8 +17,8 @@ description:
     renames or alters a column, so it is safe on a live OAR2 database.
   - OAR3's kamelot reads C(jobs.last_karma), which OAR2's schema does not have; without it every
     kamelot round fails and jobs stay Waiting.
-  - Goes through OAR2's own Perl library and database settings (C(/etc/oar/oar.conf)): read-only
-    account to list, C(DB_BASE_LOGIN) to add. No password passes through Ansible.
+  - Goes through OAR2's own Perl library and database settings (C(/etc/oar/oar.conf)), with the
+    read-only account to list and C(DB_BASE_LOGIN) to add. No password passes through Ansible.
 author:
   - oar.oar3 developers (@oar-team)
 requirements:
