@@ -122,15 +122,18 @@ def value_errors(value):
     return errors
 
 
-def check_request(settings, absent):
+def check_request(settings, absent, remove=()):
     """Validated {KEY: text to write}; raises OarConfError listing every broken rule."""
     errors = []
     values = {}
-    for key in list(settings) + list(absent):
+    for key in list(settings) + list(absent) + list(remove):
         if not isinstance(key, str) or not _KEY.match(key):
             errors.append('key %r: not a valid name (^[A-Za-z_][A-Za-z0-9_]*$)' % (key,))
-    for key in sorted(set(settings) & set(absent), key=str):
-        errors.append('%s: in both settings and absent' % key)
+    lists = (('settings', settings), ('absent', absent), ('remove', remove))
+    for i, (name_a, a) in enumerate(lists):
+        for name_b, b in lists[i + 1:]:
+            for key in sorted(set(a) & set(b), key=str):
+                errors.append('%s: in both %s and %s' % (key, name_a, name_b))
     for key, value in settings.items():
         text = render_value(value)
         if text is None:
@@ -163,15 +166,18 @@ def _comment_out(line):
     return line[:indent] + '#' + line[indent:]
 
 
-def plan(text, settings, absent):
+def plan(text, settings, absent, remove=()):
     """Plan the edit of an oar.conf text; returns a Plan, raises OarConfError.
+
+    Keys of absent get their active lines commented out; keys of remove get
+    them deleted (the inverse of adding a key, so an undo is byte for byte).
 
     Plan.text is the new text (equal to text when nothing changes),
     changed_keys and collapsed_keys are sorted lists, previous maps each
     requested key to its old value as OAR2 reads it (None if no active
     line; secrets masked), warnings are messages for the user.
     """
-    values = check_request(settings, absent)
+    values = check_request(settings, absent, remove)
     lines = split_lines(text)
     active, commented, exported = {}, {}, set()
     for index, line in enumerate(lines):
@@ -187,7 +193,7 @@ def plan(text, settings, absent):
             exported.add(match.group(1))
 
     previous = {}
-    for key in list(values) + list(absent):
+    for key in list(values) + list(absent) + list(remove):
         old = perl_read_line(lines[active[key][-1]])[1] if key in active else None  # last one wins
         previous[key] = MASK if old is not None and is_secret(key) else old
 
@@ -216,6 +222,10 @@ def plan(text, settings, absent):
     for key in absent:
         for index in active.get(key, []):
             new_lines[index] = _comment_out(lines[index])
+            changed.add(key)
+    for key in remove:
+        for index in active.get(key, []):
+            new_lines[index] = None
             changed.add(key)
 
     out = []

@@ -24,7 +24,7 @@ description:
     given when such a line exists for a key being set).
   - "Refused values: this module refuses the whole request, changes nothing and names every key at fault with
     the rule it breaks (never the value) when a key does not match C(^[A-Za-z_][A-Za-z0-9_]*$), when a key is
-    in both O(settings) and O(absent), or when a value is empty (use O(absent)), contains C(\"), C(#), C($),
+    in two of O(settings), O(absent) and O(remove), or when a value is empty (use O(absent)), contains C(\"), C(#), C($),
     a backtick or a backslash, contains a character that is not printable ASCII (newline, tab, NUL, accented
     letters...), starts or ends with a space or a single quote, is a number OAR3 would read back differently
     (OAR3 turns C(007) into 7, C(1e3) into 1000.0, and also C(+5), C(1_000), C(nan), C(inf)), or is neither a
@@ -63,6 +63,14 @@ options:
     type: list
     elements: str
     default: []
+  remove:
+    description:
+      - Keys whose active lines are deleted, the inverse of adding a key that was not set, so that undoing a
+        change gives back the file byte for byte. Comments and C(export) lines of the key stay.
+      - A key that is missing or only in comments is left as it is.
+    type: list
+    elements: str
+    default: []
   backup:
     description:
       - Make a timestamped copy of the file next to it before changing it. Nothing is copied when nothing
@@ -97,6 +105,11 @@ EXAMPLES = r"""
       DB_BASE_PASSWD: "{{ vault_oar_db_password }}"
       DB_BASE_PASSWD_RO: "{{ vault_oar_db_ro_password }}"
 
+- name: Undo keys that were added (their lines are deleted)
+  oar.oar3.oar_conf:
+    remove:
+      - METASCHEDULER_OAR3_WITH_OAR2
+
 - name: Go back to OAR2's own metascheduler (the key becomes a comment)
   oar.oar3.oar_conf:
     absent:
@@ -113,7 +126,7 @@ changed_keys:
   sample: [HIERARCHY_LABELS, META_SCHED_CMD]
 previous:
   description:
-    - Each key of O(settings) and O(absent) mapped to its value before the change as OAR2 reads it, or V(null)
+    - Each key of O(settings), O(absent) and O(remove) mapped to its value before the change as OAR2 reads it, or V(null)
       when the key had no active line.
     - Values of secret keys are C(********).
   returned: always
@@ -203,7 +216,7 @@ def edit(module, path, dir_fd):
     text = data.decode('utf-8', 'surrogateescape')
     module.no_log_values.update(oar_conf.secret_values(text))
     try:
-        plan = oar_conf.plan(text, params['settings'], params['absent'])
+        plan = oar_conf.plan(text, params['settings'], params['absent'], params['remove'])
     except oar_conf.OarConfError as e:
         module.fail_json(msg=to_native(e))
     for warning in plan.warnings:
@@ -227,6 +240,7 @@ def main():
             path=dict(type='path', default='/etc/oar/oar.conf'),
             settings=dict(type='dict', default={}),
             absent=dict(type='list', elements='str', default=[]),
+            remove=dict(type='list', elements='str', default=[]),
             backup=dict(type='bool', default=False),
             create=dict(type='bool', default=False),
         ),
@@ -235,11 +249,12 @@ def main():
     # An explicit null means the default.
     module.params['settings'] = module.params['settings'] or {}
     module.params['absent'] = module.params['absent'] or []
+    module.params['remove'] = module.params['remove'] or []
     # Again here: _log_invocation is skipped when the task has no_log.
     module.no_log_values.update(oar_conf.secret_strings(module.params['settings']))
     try:
         # Refuse a bad request before touching anything.
-        oar_conf.check_request(module.params['settings'], module.params['absent'])
+        oar_conf.check_request(module.params['settings'], module.params['absent'], module.params['remove'])
     except oar_conf.OarConfError as e:
         module.fail_json(msg=to_native(e))
 

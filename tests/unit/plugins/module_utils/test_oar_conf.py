@@ -406,3 +406,36 @@ def test_stock_file_settings_read_by_every_reader(tmp_path, stock_conf, release)
 
     masked = oar_conf.mask_text(result.text)
     assert 'S3cret' not in masked and 'DB_BASE_PASSWD="********"' in masked
+
+
+# remove: delete a key's active lines, the inverse of adding it.
+
+def test_remove_deletes_active_lines_and_keeps_comments_and_exports():
+    text = '#K="doc"\nK="1"\nexport K=2\nA="x"\nK="3"\n'
+    p = plan(text, {}, [], ['K'])
+    assert p.text == '#K="doc"\nexport K=2\nA="x"\n'
+    assert p.changed_keys == ['K'] and p.previous == {'K': '3'}
+
+
+def test_remove_of_a_missing_key_changes_nothing():
+    assert plan('#K="doc"\n', {}, [], ['K']).text == '#K="doc"\n'
+
+
+def test_remove_refused_with_settings_or_absent_and_bad_names():
+    with pytest.raises(OarConfError, match='K: in both settings and remove; J: in both absent and remove'):
+        plan('', {'K': 'v'}, ['J'], ['K', 'J'])
+    with pytest.raises(OarConfError, match="key 'bad key'"):
+        plan('', {}, [], ['bad key'])
+
+
+@pytest.mark.parametrize('keys', [['HIERARCHY_LABELS'], ['META_SCHED_CMD', 'METASCHEDULER_OAR3_WITH_OAR2'],
+                                  ['LOG_LEVEL']])
+def test_set_then_undo_gives_the_stock_file_back_byte_for_byte(stock_conf, keys):
+    for release in ('deb12', 'deb13'):
+        text = stock_conf(release).decode('utf-8', 'surrogateescape')
+        changed = plan(text, {k: 'kao' for k in keys}, []).text
+        assert changed != text
+        previous = plan(text, {k: 'kao' for k in keys}, []).previous
+        restore = {k: v for k, v in previous.items() if v is not None}
+        undone = plan(changed, restore, [], [k for k, v in previous.items() if v is None]).text
+        assert undone == text
