@@ -32,7 +32,12 @@ def test_adds_last_karma_once_and_oar2_keeps_scheduling(host):
     again = run_module(host, "oar_db_columns", table="jobs", ensure=LAST_KARMA)
     assert again["changed"] is False and again["added"] == []
     job = submit_noop(host, "resource_id=1")
-    wait_for("job %s to be scheduled" % job, lambda: job_state(host, job) in ("Running", "Terminated"), timeout=60)
+    try:
+        wait_for("job %s to be scheduled" % job, lambda: job_state(host, job) in ("Running", "Terminated"), timeout=60)
+    finally:
+        # The next tests count the jobs of the default queue.
+        host.run("oardel %s", job)
+        wait_for("job %s to end" % job, lambda: job_state(host, job) in ("Terminated", "Error"), timeout=60)
 
 
 @pytest.mark.parametrize("args, message", [
