@@ -1,9 +1,12 @@
 """Whole runs of the debs role: reuse, prebuilt packages, refusals, upstream
 packaging. Each run goes through ansible-playbook like a user's."""
 
+import functools
 import glob
+import http.server
 import os
 import subprocess
+import threading
 
 import pytest
 from oartest import installed_version, other_host, role_play, run_play
@@ -99,6 +102,50 @@ def test_prebuilt_deb_files(host, prebuilt_dir):
                 "oar3_debs_prebuilt": [{"src": built("bookworm", n)} for n in ("python3-procset", "python3-oar")]}
     run = run_play(host, role_play("debs"), prebuilt, limit="oar2-deb12")
     assert run.rc == 0 and run.changed() == 0, run.failures()
+
+
+def test_prebuilt_tarball_by_url(host, tmp_path):
+    # Served on the controller's loopback: the role downloads on the controller.
+    tarball = make_tarball(tmp_path, [built("bookworm", "python3-oar"), built("bookworm", "python3-procset")])
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = "http://127.0.0.1:%d/%s" % (server.server_address[1], os.path.basename(tarball))
+        run = run_play(host, role_play("debs"), {"oar3_debs_method": "prebuilt", "oar3_debs_dir": str(tmp_path / "d"),
+                                                 "oar3_debs_prebuilt": [{"src": url, "sha256": sha256(tarball)}]},
+                       limit="oar2-deb12")
+    finally:
+        server.shutdown()
+    assert run.rc == 0, run.failures()
+    assert os.path.exists(tmp_path / "d" / "downloads" / os.path.basename(tarball))
+    assert packages(host)["python3-oar"] == "3.0.1-0oar3~deb12"
+
+
+def test_source_from_a_controller_directory_and_archive(host, tmp_path):
+    # The OAR3 source as a directory, then as an archive with one top
+    # directory, on the controller instead of a git repository.
+    src = tmp_path / "oar3-3.0.1"
+    builder = other_host(host, "builder-deb12")
+    repo = builder.check_output("mktemp -d")
+    builder.check_output("git clone -q --branch 3.0.1 /srv/oar3.git %s/oar3-3.0.1 && tar -C %s -cf %s/src.tar oar3-3.0.1",
+                         repo, repo, repo)
+    subprocess.run(["docker", "cp", "builder-deb12:%s/src.tar" % repo, str(tmp_path)], check=True)
+    subprocess.run(["tar", "-C", str(tmp_path), "-xf", str(tmp_path / "src.tar")], check=True)
+    archive = str(tmp_path / "oar3-3.0.1.tar.gz")
+    subprocess.run(["tar", "-C", str(tmp_path), "-czf", archive, "oar3-3.0.1"], check=True)
+    for path in (str(src), archive):
+        debs = str(tmp_path / ("debs-" + os.path.basename(path)))
+        run = run_play(host, role_play("debs"), {"oar3_source_path": path, "oar3_debs_dir": debs},
+                       limit="oar2-deb12")
+        assert run.rc == 0, run.failures()
+        assert run.ran("with dpkg-buildpackage") == {"oar2-deb12"}
+        oar = [os.path.basename(d) for d in glob.glob(os.path.join(debs, "bookworm", "python3-oar_*.deb"))]
+        # From a directory the version is the source's own (the real 3.0.1 says 3.0.1.dev1).
+        assert len(oar) == 1 and oar[0].startswith("python3-oar_3.0.1") and oar[0].endswith("-0oar3~deb12_all.deb")
+        again = run_play(host, role_play("debs"), {"oar3_source_path": path, "oar3_debs_dir": debs},
+                         limit="oar2-deb12")
+        assert again.rc == 0 and not again.ran("with dpkg-buildpackage"), again.failures()
 
 
 def test_package_that_cannot_run_is_not_installed(host, tmp_path):
