@@ -28,6 +28,18 @@ class ModuleFailed(Exception):
         self.result = result
 
 
+def run_json_callback(cmd):
+    """Run an ansible command with the json callback; return (its report, the
+    completed process). Raises AssertionError when there is no report."""
+    env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    try:
+        # With -v, ansible's own lines come first on stdout; the JSON starts at a lone "{".
+        return json.loads(out.stdout[re.search(r"^\{$", out.stdout, re.M).start():]), out
+    except (AttributeError, ValueError):
+        raise AssertionError("no report from %s: %s %s" % (cmd, out.stdout, out.stderr))
+
+
 def run_module(host, module, check=False, diff=False, verbosity=0, **args):
     """Run a module of the collection with `ansible` on the controller; return its
     result, raise ModuleFailed on failure. (testinfra's host.ansible cannot tell
@@ -39,13 +51,10 @@ def run_module(host, module, check=False, diff=False, verbosity=0, **args):
         cmd = ["ansible", host.backend.host, "-i", host.backend.ansible_inventory, "-m", "oar.oar3." + module,
                "-a", " ".join("%s={{ oartest_args.%s }}" % (k, k) for k in args), "-e", "@" + extra.name]
         cmd += ["--check"] * check + ["--diff"] * diff + ["-v"] * verbosity
-        env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
-        out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        report, out = run_json_callback(cmd)
     try:
-        # With -v, ansible's own lines come first on stdout; the JSON starts at a lone "{".
-        report = out.stdout[re.search(r"^\{$", out.stdout, re.M).start():]
-        result = json.loads(report)["plays"][0]["tasks"][0]["hosts"][host.backend.host]
-    except (AttributeError, ValueError, KeyError, IndexError):
+        result = report["plays"][0]["tasks"][0]["hosts"][host.backend.host]
+    except (KeyError, IndexError):
         raise AssertionError("no result from %s: %s %s" % (cmd, out.stdout, out.stderr))
     result["_output"] = out.stdout + out.stderr  # all a user would see
     if result.get("failed"):
@@ -125,12 +134,7 @@ def run_play(host, play, extra_vars=None, limit=None, check=False, diff=False, v
             json.dump(extra_vars or {}, f)
         cmd = ["ansible-playbook", "-i", host.backend.ansible_inventory, book, "-e", "@" + extra]
         cmd += ["--limit", limit] * bool(limit) + ["--check"] * check + ["--diff"] * diff + ["-v"] * verbosity
-        env = dict(os.environ, ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
-        out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    try:
-        report = json.loads(out.stdout[re.search(r"^\{$", out.stdout, re.M).start():])
-    except (AttributeError, ValueError):
-        raise AssertionError("no report from %s: %s %s" % (cmd, out.stdout, out.stderr))
+        report, out = run_json_callback(cmd)
     return PlayRun(out.returncode, report, out.stdout + out.stderr)
 
 
