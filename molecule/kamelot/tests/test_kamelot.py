@@ -1,0 +1,140 @@
+"""Role oar.oar3.kamelot on Debian 12 and 13 OAR2 servers: the switch, the
+record, the checks, the refusals, the rollback."""
+
+import json
+
+import pytest
+from oartest import job_state, psql, queue_table, role_play, run_play, wait_for
+
+testinfra_hosts = ["oar2-deb12", "oar2-deb13"]
+
+GANTT_QUOTAS = "oar_sched_gantt_with_timesharing_and_fairsharing_and_quotas"
+
+
+def log_has(host, text):
+    return host.run("grep -qF -- %s /var/log/oar.log", text).rc == 0
+
+
+def kamelot(host, check=False, **role_vars):
+    return run_play(host, role_play("kamelot", **role_vars), limit=host.backend.host, check=check)
+
+
+def state(host):
+    """What a refused or check-mode run must leave as it is."""
+    return (queue_table(host), host.check_output("md5sum /etc/oar/oar.conf"),
+            host.run("ls -l /usr/lib/oar/schedulers /etc/ansible/facts.d").stdout,
+            psql(host, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'jobs'"))
+
+
+def test_the_link_exists_and_points_at_kamelot(host):
+    link = host.file("/usr/lib/oar/schedulers/kamelot")
+    assert link.is_symlink and link.linked_to == "/usr/lib/oar/kamelot"
+    assert host.file("/usr/lib/oar/kamelot").mode & 0o111
+
+
+def test_oar_conf_and_the_database(host):
+    labels = host.check_output("bash -c '. /etc/oar/oar.conf; printf %%s \"$HIERARCHY_LABELS\"'")
+    assert labels == "resource_id,network_address,cpu,core"
+    assert psql(host, "SELECT data_type FROM information_schema.columns "
+                      "WHERE table_name = 'jobs' AND column_name = 'last_karma'") == "real"
+
+
+def test_queues_switched_and_the_others_untouched(host):
+    assert queue_table(host) == [
+        ("admin", "10", GANTT_QUOTAS, "Active"),
+        ("besteffort", "0", GANTT_QUOTAS, "Active"),
+        ("default", "3", "kamelot", "Active"),
+    ]
+
+
+def test_what_was_replaced_is_recorded(host):
+    record = json.loads(host.file("/etc/ansible/facts.d/oar3_kamelot.fact").content_string)
+    assert record == {"queues": [{"name": "default", "priority": 2, "scheduler": GANTT_QUOTAS, "enabled": True}],
+                      "hierarchy_labels": None}
+
+
+def test_oar2_ran_kamelot_and_the_smoke_job_was_deleted(host):
+    assert log_has(host, "Queue default: Launching scheduler kamelot")
+    assert not log_has(host, "Traceback")
+    assert not log_has(host, "Disabling queue")
+
+
+def test_a_job_from_before_the_switch_is_scheduled_by_kamelot(host):
+    job = host.file("/root/queues.before.job").content_string.strip()
+    assert job_state(host, job) == "Hold"
+    size = host.file("/var/log/oar.log").size
+    host.check_output("oarresume %s", job)
+    wait_for("job %s to be scheduled" % job, lambda: job_state(host, job) in ("Running", "Terminated"), timeout=60)
+    assert "Queue default: Launching scheduler kamelot" in host.check_output("tail -c +%d /var/log/oar.log", size + 1)
+
+
+def test_check_mode_changes_nothing(host):
+    before = state(host)
+    run = kamelot(host, check=True, oar3_kamelot_queues=[{"name": "besteffort"}])
+    assert run.rc == 0 and run.changed() > 0, run.failures()
+    assert state(host) == before
+
+
+REFUSALS = [
+    ({"oar3_kamelot_hierarchy_labels": "resource_id,rack"}, "rack is not a column of the resources table"),
+    ({"oar3_kamelot_hierarchy_labels": "resource_id, cpu"}, "must be column names separated by commas"),
+    ({"oar3_kamelot_queues": [{"name": "nosuchqueue"}]}, "no queue nosuchqueue on this server"),
+    ({"oar3_kamelot_queues": [{"name": "default", "priority": "high"}]}, "argument 'priority' is of type"),
+    ({"oar3_kamelot_state": "maybe"}, "oar3_kamelot_state must be one of: present, absent"),
+    ({"oar3_kamelot_smoke_user": ""}, "oar3_kamelot_smoke_user is empty"),
+]
+
+
+@pytest.mark.parametrize("extra, message", REFUSALS, ids=[m[:30] for _, m in REFUSALS])
+def test_bad_input_is_refused_and_changes_nothing(host, extra, message):
+    before = state(host)
+    run = kamelot(host, oar3_kamelot_queues=[{"name": "besteffort"}], **dict({}, **extra))
+    assert run.rc != 0
+    assert message in "\n".join(run.failures().values()), run.failures()
+    assert state(host) == before
+
+
+@pytest.mark.parametrize("edit, message", [
+    ('QUOTAS="yes"', 'QUOTAS="yes" but QUOTAS_CONF_FILE /etc/oar/quotas_conf.json cannot be read'),
+    ('DB_BASE_PASSWD_RO="ro@pass:word"', "DB_BASE_PASSWD_RO contains '/'"),
+])
+def test_settings_oar3_cannot_run_with_are_refused(host, edit, message):
+    host.check_output("cp -p /etc/oar/oar.conf /root/oar.conf.keep && echo %s >>/etc/oar/oar.conf", edit)
+    try:
+        before = state(host)
+        run = kamelot(host, oar3_kamelot_queues=[{"name": "besteffort"}])
+        assert run.rc != 0
+        failure = "\n".join(run.failures().values())
+        assert message.split(" contains")[0] in failure and "ro@pass" not in run.output
+        assert state(host) == before
+    finally:
+        host.check_output("mv /root/oar.conf.keep /etc/oar/oar.conf")
+
+
+def test_a_failing_scheduler_is_caught_and_the_queue_restored(host):
+    # A scheduler that exits 2 makes OAR2's metascheduler disable the queue.
+    assert kamelot(host, oar3_kamelot_state="absent").rc == 0
+    before = queue_table(host)
+    host.check_output("cp -p /usr/lib/oar/kamelot /root/kamelot.real && printf '#!/bin/sh\\nexit 2\\n' "
+                      ">/usr/lib/oar/kamelot")
+    try:
+        run = kamelot(host)
+        assert run.rc != 0
+        failure = "\n".join(run.failures().values())
+        assert "were put back to their previous scheduler, priority and state" in failure
+        assert "returned a bad value: 2" in failure
+        assert queue_table(host) == before  # scheduler, priority and Active state back
+    finally:
+        host.check_output("cp -p /root/kamelot.real /usr/lib/oar/kamelot")
+        assert kamelot(host, oar3_kamelot_state="absent").rc == 0
+
+
+def test_rollback_gives_back_oar2_byte_for_byte(host):
+    run = kamelot(host, oar3_kamelot_state="absent")
+    assert run.rc == 0, run.failures()
+    assert host.check_output("cmp /root/oar.conf.before /etc/oar/oar.conf && echo same") == "same"
+    assert "\n".join("|".join(r) for r in queue_table(host)) == host.file("/root/queues.before").content_string.strip()
+    assert not host.file("/usr/lib/oar/schedulers/kamelot").exists
+    assert not host.file("/etc/ansible/facts.d/oar3_kamelot.fact").exists
+    again = kamelot(host, oar3_kamelot_state="absent")
+    assert again.rc == 0 and again.changed() == 0, again.failures()

@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+
+import pytest
+from ansible_collections.oar.oar3.plugins.module_utils.oar_preflight import problems, public, read_conf
+
+CONF = '''DB_BASE_LOGIN="oar"
+DB_BASE_PASSWD="s3cr3t"
+#QUOTAS="yes"
+LOG_FILE="/var/log/oar.log"
+LOG_FILE="/var/log/oar2.log"
+'''
+
+
+def files(contents):
+    def read(path):
+        if path not in contents:
+            raise OSError(errno.ENOENT, "No such file or directory")
+        return contents[path]
+    return read
+
+
+def test_read_conf_as_perl_reads_it():
+    values = read_conf(CONF)
+    assert values == {"DB_BASE_LOGIN": "oar", "DB_BASE_PASSWD": "s3cr3t", "LOG_FILE": "/var/log/oar2.log"}
+
+
+def test_stock_settings_pass():
+    assert problems(read_conf(CONF), files({})) == []
+
+
+@pytest.mark.parametrize("key", ["DB_BASE_PASSWD", "DB_BASE_PASSWD_RO", "DB_BASE_LOGIN", "DB_BASE_LOGIN_RO"])
+@pytest.mark.parametrize("char", ["@", "/", ":", "%"])
+def test_db_url_breakers_named_by_key_never_value(key, char):
+    secret = "pa" + char + "ss-visible"
+    found = problems({key: secret}, files({}))
+    assert len(found) == 1 and found[0].startswith("%s contains '%s'" % (key, char))
+    assert secret not in found[0]
+
+
+def test_quotas_need_a_json_file():
+    assert problems({"QUOTAS": "no"}, files({})) == []
+    missing = problems({"QUOTAS": "yes"}, files({}))
+    assert missing == ['QUOTAS="yes" but QUOTAS_CONF_FILE /etc/oar/quotas_conf.json cannot be read (No such file '
+                       "or directory): OAR3's kamelot loads it on every round and crashes without it."]
+    assert "is not valid JSON" in problems({"QUOTAS": "yes"}, files({"/etc/oar/quotas_conf.json": "{"}))[0]
+    assert "not a JSON object" in problems({"QUOTAS": "yes", "QUOTAS_CONF_FILE": "/q"}, files({"/q": "[]"}))[0]
+    assert problems({"QUOTAS": "yes", "QUOTAS_CONF_FILE": "/q"}, files({"/q": '{"quotas": {}}'})) == []
+
+
+def test_public_refuses_secrets():
+    assert public({"A": "1"}, ["A", "B"]) == {"A": "1", "B": None}
+    with pytest.raises(ValueError, match="DB_BASE_PASSWD"):
+        public({}, ["DB_BASE_PASSWD"])
