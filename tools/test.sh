@@ -64,12 +64,12 @@ stock_confs() {
 
 step "stock oar.conf files from the images" stock_confs
 step "yamllint" yamllint --strict .
-# ansible-lint installs the collection under test into ~/.ansible/collections
-# and keeps an older copy of the same version there: start from none.
-rm -rf "$HOME/.ansible/collections/ansible_collections/oar/oar3"
-step "ansible-lint (production profile)" ansible-lint --offline --profile production -q
 step "changelog fragments" antsibull-changelog lint
 step "build and install the collection tarball" build_and_install
+# After the install: the playbooks' oar.oar3 roles and modules resolve to the
+# copy just built (first in ANSIBLE_COLLECTIONS_PATH), never to an older one
+# that molecule may have left in ~/.ansible/collections.
+step "ansible-lint (production profile)" ansible-lint --offline --profile production -q
 step "ansible-test sanity" sanity
 step "setup-script tests" pytest -q -p no:cacheprovider tools/tests
 unit_tests() {
