@@ -10,7 +10,7 @@ set -euo pipefail
 require_root_debian
 cd "$REPO_DIR"
 
-SCENARIOS=(oar2_server modules dependencies debs)
+SCENARIOS=(oar2_server modules dependencies debs kamelot)
 [ $# -gt 0 ] && SCENARIOS=("$@")
 
 timings=()

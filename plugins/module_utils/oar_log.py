@@ -1,75 +1,38 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) oar.oar3 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What a scheduling round left in OAR's log.
+"""Errors of a scheduling round in OAR's log.
 
-Almighty logs "Launching command: [/usr/lib/oar/<meta>]" when it starts the
-metascheduler and "<...>/<meta> terminated with exit value: N ; ..." when it
-ends; in between, OAR2's oar_meta_sched logs per queue "Queue Q: Launching
-scheduler S" or "Queue Q: No job" (it only runs a queue's scheduler when jobs
-wait), and errors such as "Scheduler S returned a bad value ... Disabling
-queue Q". A crashing OAR3 kamelot writes its traceback there too, then exits
-1, which oar_meta_sched counts as success.
+OAR2 logs the launch of each queue's scheduler only at LOG_LEVEL 3 on 2.5.9
+(Debian 12) and at 2 on 2.6.1, but it logs its errors at every level
+("Scheduler S returned a bad value ... Disabling queue Q", "execution of S
+failed"), and OAR3's kamelot writes its tracebacks to the same LOG_FILE,
+then exits 1, which OAR2's metascheduler counts as success. So a round is
+judged by its jobs (did one leave Waiting?) and by these errors.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
 import re
 
-LAUNCH_RE = re.compile(r"Launching command: \[(\S+)\]")
-END_RE = re.compile(r"(\S+) terminated with exit value: (-?\d+)")
-QUEUE_RE = re.compile(r"Queue (\S+): (?:Launching scheduler (\S+)|(No job))")
 ERROR_RE = re.compile(r"returned a bad value|Disabling queue|Traceback \(most recent call last\)"
                       r"|execution of \S+ failed|Cannot run:")
 # OAR3 3.0.1 and 3.0.2 log this IntegrityError when a round places no job;
 # later rounds are not affected (known upstream noise), so it is no failure.
 NOISE_RE = re.compile(r"gantt_jobs_predictions_pkey")
 
-
-def _is(command, metascheduler):
-    return os.path.basename(command) == os.path.basename(metascheduler)
+LEFT_WAITING = ("toLaunch", "Launching", "Running", "Finishing", "Terminated", "Suspended", "Resuming")
 
 
-def first_round(text, metascheduler):
-    """The first complete round of `metascheduler` in text (log lines), or None:
-    {"exit": N, "queues": {queue: scheduler launched, or None for "No job"},
-    "errors": [lines], "lines": [the round's lines]}."""
+def errors(text):
+    """The lines of text that show a failed round."""
     lines = text.splitlines()
-    start = None
-    for i, line in enumerate(lines):
-        launch = LAUNCH_RE.search(line)
-        if start is None:
-            if launch and _is(launch.group(1), metascheduler):
-                start = i
-            continue
-        end = END_RE.search(line)
-        if end and _is(end.group(1), metascheduler):
-            body = lines[start:i + 1]
-            queues = {}
-            for body_line in body:
-                queue = QUEUE_RE.search(body_line)
-                if queue:
-                    queues[queue.group(1)] = queue.group(2)
-            noise = any(NOISE_RE.search(b) for b in body)
-            errors = [b for b in body if ERROR_RE.search(b) and not END_RE.search(b)
-                      and not (noise and "Traceback" in b)]
-            return {"exit": int(end.group(2)), "queues": queues, "lines": body, "errors": errors}
-    return None
+    noise = any(NOISE_RE.search(line) for line in lines)
+    return [line for line in lines if ERROR_RE.search(line) and not (noise and "Traceback" in line)]
 
 
-def problems(round_, queues, scheduler):
-    """What is wrong with a round for queues meant to run `scheduler` (or, with
-    scheduler None, for the metascheduler alone): list of messages."""
-    found = []
-    if round_["exit"] != 0:
-        found.append("the metascheduler exited with %d" % round_["exit"])
-    for queue in queues:
-        ran = round_["queues"].get(queue)
-        if scheduler and ran not in (None, scheduler):
-            found.append("queue %s ran scheduler %s, not %s" % (queue, ran, scheduler))
-    if round_["errors"]:
-        found.append("OAR's log shows errors in the round: %s" % " | ".join(e.strip() for e in round_["errors"][:10]))
-    return found
+def scheduled(states):
+    """Job ids (of {id: state}) that a scheduler has placed."""
+    return sorted(j for j, s in states.items() if s in LEFT_WAITING)
