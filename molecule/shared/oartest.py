@@ -67,6 +67,17 @@ def conf_state(host, path="/etc/oar/oar.conf"):
     return host.check_output("stat -c '%%Y %%U:%%G %%a' %s && md5sum %s", path, path)
 
 
+def bash_reads(host, key, conf="/etc/oar/oar.conf"):
+    """KEY's value as a bash script sourcing oar.conf reads it."""
+    return host.check_output("bash -c '. %s; printf %%s \"$%s\"'" % (conf, key))
+
+
+def perl_reads(host, key, conf="/etc/oar/oar.conf"):
+    """KEY's value as OAR2's own OAR::Conf reads it."""
+    return host.check_output(
+        "perl -MOAR::Conf=init_conf,get_conf -e 'init_conf(\"%s\"); print get_conf(\"%s\")'" % (conf, key))
+
+
 def submit_noop(host, resources, queue="default"):
     """Submit a noop job as the test user; noop jobs never contact the (fake) nodes."""
     out = host.check_output(

@@ -18,10 +18,19 @@ __metaclass__ = type
 import re
 
 ERROR_RE = re.compile(r"returned a bad value|Disabling queue|Traceback \(most recent call last\)"
-                      r"|execution of \S+ failed|Cannot run:")
+                      r"|execution of \S+ failed|Cannot run:|returned an unknown value|Something wrong occured")
 # OAR3 3.0.1 and 3.0.2 log this IntegrityError when a round places no job;
 # later rounds are not affected (known upstream noise), so it is no failure.
 NOISE_RE = re.compile(r"gantt_jobs_predictions_pkey")
+
+# Almighty's launches: 2.6.1 logs them at LOG_LEVEL 2, on two lines
+#   "Launching command: [CMD]", "CMD terminated with exit value: N ; ...";
+# 2.5.9 only at LOG_LEVEL 3, on four ("CMD terminated :", "Exit value : N", ...).
+LAUNCH_RE = re.compile(r"Launching command ?: \[(.+?)\]")
+END_RE = re.compile(r"(/[^\s|\]]+) terminated(?: with exit value: (\d+)| :)")
+EXIT_RE = re.compile(r"\] Exit value : (\d+)")
+# What Almighty accepts from META_SCHED_CMD: 0 done, 1 schedule again, 2 run Leon.
+META_SCHED_EXITS = (0, 1, 2)
 
 LEFT_WAITING = ("toLaunch", "Launching", "Running", "Finishing", "Terminated", "Suspended", "Resuming")
 
@@ -36,3 +45,48 @@ def errors(text):
 def scheduled(states):
     """Job ids (of {id: state}) that a scheduler has placed."""
     return sorted(j for j, s in states.items() if s in LEFT_WAITING)
+
+
+def launches(text):
+    """Almighty's launches in text: [command, exit value or None while it runs]."""
+    found, ending = [], None
+    for line in text.splitlines():
+        m = LAUNCH_RE.search(line)
+        if m:
+            found.append([m.group(1), None])
+            continue
+        m = END_RE.search(line)
+        if m:
+            ending = next((l for l in reversed(found) if l[0] == m.group(1) and l[1] is None), None)
+            if ending and m.group(2) is not None:
+                ending[1], ending = int(m.group(2)), None
+            continue
+        m = EXIT_RE.search(line)
+        if m and ending:
+            ending[1], ending = int(m.group(1)), None
+    return found
+
+
+METASCHEDULERS = ("oar_meta_sched", "kao")
+
+
+def meta_sched_run(text, command):
+    """How the metascheduler command (a full path) fared in text, Almighty's log.
+
+    Returns (verdict, detail): "ran" (ended with a value Almighty accepts),
+    "failed" (ended with another value, or Almighty launched another
+    metascheduler: it still runs an older META_SCHED_CMD), "running", or
+    "unlogged" (the log shows no launch at all: its level hides them).
+    """
+    launched = launches(text)
+    if not launched:
+        return "unlogged", "OAR's log shows no launch by Almighty (LOG_LEVEL too low to show them)"
+    other = [c for c, _ in launched if c != command and c.rsplit("/", 1)[-1] in METASCHEDULERS]
+    if other:
+        return "failed", "Almighty launched %s, not %s" % (other[-1], command)
+    ended = [v for c, v in launched if c == command and v is not None]
+    if any(v not in META_SCHED_EXITS for v in ended):
+        return "failed", "%s ended with exit value %s" % (command, [v for v in ended if v not in META_SCHED_EXITS][0])
+    if ended:
+        return "ran", "%s ended with exit value %d" % (command, ended[0])
+    return "running", "waiting for %s to end" % command

@@ -39,6 +39,12 @@ options:
     type: list
     elements: str
     default: []
+  check:
+    description:
+      - V(false) only reads O(keys), for a step that must not be refused (going back to OAR2 needs no OAR3
+        setting to be right).
+    type: bool
+    default: true
 notes:
   - Run it as root (C(become)); C(oar.conf) is mode 0600.
 """
@@ -75,7 +81,8 @@ def read_file(path):
 def main():
     module = AnsibleModule(
         argument_spec=dict(path=dict(type="path", default="/etc/oar/oar.conf"),
-                           keys=dict(type="list", elements="str", no_log=False, default=[])),
+                           keys=dict(type="list", elements="str", no_log=False, default=[]),
+                           check=dict(type="bool", default=True)),
         supports_check_mode=True,
     )
     try:
@@ -85,7 +92,7 @@ def main():
         module.fail_json(msg="cannot read %s: %s" % (module.params["path"], e.strerror))
     except ValueError as e:
         module.fail_json(msg="keys: %s" % e)
-    found = problems(values, read_file)
+    found = problems(values, read_file) if module.params["check"] else []
     if found:
         module.fail_json(msg="%s is not ready for OAR3: %s" % (module.params["path"], " ".join(found)),
                          problems=found)

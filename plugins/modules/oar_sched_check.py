@@ -12,14 +12,16 @@ module: oar_sched_check
 short_description: Wake OAR2's Almighty and check that the next scheduling round works
 version_added: 0.1.0
 description:
-  - Sends Almighty what a bare C(oarnotify) sends, then watches until one of O(jobs) has been placed by a
-    scheduler (it left C(Waiting)), or, without O(jobs), for O(settle) seconds.
+  - Sends Almighty what a bare C(oarnotify) sends, then watches until one of O(jobs) (or the O(smoke_job)) has
+    been placed by a scheduler (it left C(Waiting)), until Almighty's run of O(meta_sched) has ended, or, with
+    nothing to wait for, for O(settle) seconds.
   - Fails, with the lines of OAR's log written since O(offset), when those lines show a failed round
-    (C(returned a bad value), C(Disabling queue), C(execution of ... failed), C(Cannot run), a Python
-    traceback: OAR3's kamelot writes its traceback there and exits 1, which OAR2 counts as success), when a
-    queue of O(queues) is no longer enabled, or when no job of O(jobs) is placed within O(timeout).
+    (C(returned a bad value), C(Disabling queue), C(execution of ... failed), C(Cannot run),
+    C(returned an unknown value), a Python traceback: OAR3's kamelot writes its traceback there and exits 1,
+    which OAR2 counts as success), when a queue of O(queues) is no longer enabled, when no job is placed within
+    O(timeout), or when O(meta_sched) ends with a value Almighty does not accept or another metascheduler runs.
   - Judging a round by its jobs and errors works at every C(LOG_LEVEL); OAR2 2.5.9 logs the launch of each
-    queue's scheduler only at level 3.
+    queue's scheduler and of the metascheduler only at level 3, 2.6.1 at level 2.
   - With O(wait=false), only returns the current end of the log, to pass as O(offset) after a change.
 author:
   - oar.oar3 developers (@oar-team)
@@ -43,6 +45,30 @@ options:
     type: list
     elements: str
     default: []
+  smoke_job:
+    description:
+      - Submit a tiny C(noop) job as this user and wait for it to be placed, like O(jobs); it is deleted
+        (C(oardel)) whatever the outcome, and its id returned.
+    type: dict
+    suboptions:
+      user:
+        description: The user that submits it (with C(runuser)).
+        type: str
+        required: true
+      queue:
+        description: The queue it goes to.
+        type: str
+        default: default
+      resources:
+        description: Its C(oarsub -l) request, without the walltime (5 minutes).
+        type: str
+        default: resource_id=1
+  meta_sched:
+    description:
+      - The C(META_SCHED_CMD) Almighty must run (a name under C(/usr/lib/oar/) or a full path). When OAR's log
+        shows Almighty's launches, waits for its run to end with a value Almighty accepts (0, or 1 and 2 that ask
+        for another round or for Leon) and fails if another metascheduler runs instead.
+    type: str
   queues:
     description: Queues that must still be enabled after the round.
     type: list
@@ -53,11 +79,13 @@ options:
     type: bool
     default: true
   timeout:
-    description: Seconds to wait for one of O(jobs) to be placed.
+    description: Seconds to wait for one of O(jobs) to be placed or for O(meta_sched) to end.
     type: int
     default: 60
   settle:
-    description: Seconds to watch the log when O(jobs) is empty.
+    description:
+      - Seconds to watch the log when there is no job to wait for, and before concluding that the log does not
+        show Almighty's launches (its C(LOG_LEVEL) hides them).
     type: int
     default: 5
 notes:
@@ -75,6 +103,13 @@ EXAMPLES = r"""
     offset: "{{ mark.offset }}"
     jobs: ["{{ smoke_job_id }}"]
     queues: [default]
+
+- name: After restarting oar-server, check that Almighty runs kao and that a fresh job gets resources
+  oar.oar3.oar_sched_check:
+    offset: "{{ mark.offset }}"
+    meta_sched: kao
+    smoke_job:
+      user: oaruser
 """
 
 RETURN = r"""
@@ -89,8 +124,19 @@ scheduled:
   type: list
   elements: str
   sample: ["42"]
+smoke_job:
+  description: The id of the O(smoke_job), deleted since.
+  returned: when O(smoke_job) was given and submitted
+  type: str
+  sample: "43"
+meta_sched:
+  description: What the log shows of the O(meta_sched) run (for example C(/usr/lib/oar/kao ended with exit value 0)).
+  returned: when O(meta_sched) was given and waited
+  type: str
 verified:
-  description: Whether a job was placed; V(false) when O(jobs) was empty (only the log and queues were checked).
+  description:
+    - Whether the round was seen at work (a job placed, or the O(meta_sched) run in the log); V(false) when there
+      was nothing to see (only errors and queues were checked).
   returned: when waited
   type: bool
 lines:
@@ -102,11 +148,12 @@ lines:
 
 import json
 import os
+import re
 import subprocess
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.oar.oar3.plugins.module_utils.oar_log import errors, scheduled
+from ansible_collections.oar.oar3.plugins.module_utils.oar_log import errors, meta_sched_run, scheduled
 from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import execute, request
 from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError
 
@@ -128,12 +175,54 @@ def job_states(module, oarstat, jobs):
     return states
 
 
+def submit(module, smoke):
+    oarsub = module.get_bin_path("oarsub", required=True, opt_dirs=["/usr/bin"])
+    argv = ["runuser", "-u", smoke["user"], "--", oarsub, "-q", smoke["queue"], "-t", "noop",
+            "-l", smoke["resources"] + ",walltime=0:05:00", "true"]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    found = re.search(r"OAR_JOB_ID=([0-9]+)", out.stdout)
+    if not found:
+        module.fail_json(msg="could not submit the smoke job (%s): %s" % (" ".join(argv), (out.stdout + out.stderr)
+                                                                           .strip()))
+    return found.group(1)
+
+
+def watch(module, p, offset, jobs, command):
+    """Poll OAR's log and the jobs until the round is seen, failed or timed out."""
+    oarstat = module.get_bin_path("oarstat", required=True, opt_dirs=["/usr/bin"])
+    start = time.monotonic()
+    while True:
+        text = read_from(p["log"], offset)
+        tail = text.splitlines()[-40:]
+        found = errors(text)
+        if found:
+            module.fail_json(msg="OAR's log shows a failed scheduling round: %s" % " | ".join(found[:10]),
+                             lines=tail)
+        placed = scheduled(job_states(module, oarstat, jobs))
+        verdict, detail = meta_sched_run(text, command) if command else (None, None)
+        if verdict == "failed":
+            module.fail_json(msg="OAR's metascheduler did not run as expected: %s" % detail, lines=tail)
+        elapsed = time.monotonic() - start
+        # No launch logged yet may only mean not yet: conclude "unlogged" after settle seconds.
+        waiting = (jobs and not placed) or verdict == "running" or (verdict == "unlogged" and elapsed < p["settle"]) \
+            or (not jobs and not command and elapsed < p["settle"])
+        if not waiting or elapsed > p["timeout"]:
+            return placed, verdict, detail, tail
+        time.sleep(1)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             log=dict(type="path", default="/var/log/oar.log"),
             offset=dict(type="int"),
             jobs=dict(type="list", elements="str", default=[]),
+            smoke_job=dict(type="dict", options=dict(
+                user=dict(type="str", required=True),
+                queue=dict(type="str", default="default"),
+                resources=dict(type="str", default="resource_id=1"),
+            )),
+            meta_sched=dict(type="str"),
             queues=dict(type="list", elements="str", default=[]),
             wait=dict(type="bool", default=True),
             timeout=dict(type="int", default=60),
@@ -149,27 +238,28 @@ def main():
     offset = size if p["offset"] is None or p["offset"] > size else p["offset"]  # larger: rotated
     if not p["wait"] or module.check_mode:
         module.exit_json(changed=False, offset=size)
+    command = p["meta_sched"]
+    if command and not command.startswith("/"):
+        command = "/usr/lib/oar/" + command  # as Almighty resolves it
     oarnotify = module.get_bin_path("oarnotify", required=True, opt_dirs=["/usr/sbin"])
-    oarstat = module.get_bin_path("oarstat", required=True, opt_dirs=["/usr/bin"])
+    jobs = list(p["jobs"])
+    smoke = submit(module, p["smoke_job"]) if p["smoke_job"] else None
     try:
-        subprocess.run([oarnotify], capture_output=True, timeout=30, check=True)
-    except (subprocess.SubprocessError, OSError) as e:
-        module.fail_json(msg="could not wake Almighty with oarnotify: %s" % e)
-    deadline = time.monotonic() + (p["timeout"] if p["jobs"] else p["settle"])
-    while True:
-        text = read_from(p["log"], offset)
-        tail = text.splitlines()[-40:]
-        found = errors(text)
-        if found:
-            module.fail_json(msg="OAR's log shows a failed scheduling round: %s" % " | ".join(found[:10]),
-                             lines=tail)
-        placed = scheduled(job_states(module, oarstat, p["jobs"]))
-        if placed or time.monotonic() > deadline:
-            break
-        time.sleep(1)
-    if p["jobs"] and not placed:
+        if smoke:
+            jobs.append(smoke)
+        try:
+            subprocess.run([oarnotify], capture_output=True, timeout=30, check=True)
+        except (subprocess.SubprocessError, OSError) as e:
+            module.fail_json(msg="could not wake Almighty with oarnotify: %s" % e)
+        placed, verdict, detail, tail = watch(module, p, offset, jobs, command)
+    finally:
+        if smoke:
+            subprocess.run(["oardel", smoke], capture_output=True, timeout=30)
+    if jobs and not placed:
         module.fail_json(msg="no job of %s was placed within %d s after waking Almighty (still Waiting)"
-                             % (", ".join(p["jobs"]), p["timeout"]), lines=tail)
+                             % (", ".join(jobs), p["timeout"]), lines=tail)
+    if verdict == "running":
+        module.fail_json(msg="%s did not end within %d s" % (command, p["timeout"]), lines=tail)
     try:
         queues = dict((q["name"], q) for q in execute(request(), 30, "reading the OAR queues")[0])
     except RunError as e:
@@ -177,8 +267,13 @@ def main():
     disabled = [q for q in p["queues"] if not queues.get(q, {}).get("enabled")]
     if disabled:
         module.fail_json(msg="OAR2 disabled queue(s) %s during the round" % ", ".join(disabled), lines=tail)
-    module.exit_json(changed=False, offset=os.path.getsize(p["log"]), scheduled=placed, verified=bool(placed),
-                     lines=tail)
+    result = dict(changed=False, offset=os.path.getsize(p["log"]), scheduled=placed, lines=tail,
+                  verified=bool(placed) or verdict == "ran")
+    if smoke:
+        result["smoke_job"] = smoke
+    if command:
+        result["meta_sched"] = detail
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

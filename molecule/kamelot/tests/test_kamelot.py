@@ -33,7 +33,7 @@ def test_the_link_exists_and_points_at_kamelot(host):
 
 
 def test_oar_conf_and_the_database(host):
-    labels = host.check_output("bash -c '. /etc/oar/oar.conf; printf %%s \"$HIERARCHY_LABELS\"'")
+    labels = host.check_output("bash -c %s", '. /etc/oar/oar.conf; printf %s "$HIERARCHY_LABELS"')
     assert labels == "resource_id,network_address,cpu,core"
     assert psql(host, "SELECT data_type FROM information_schema.columns "
                       "WHERE table_name = 'jobs' AND column_name = 'last_karma'") == "real"
@@ -74,8 +74,8 @@ def test_a_job_from_before_the_switch_is_scheduled_by_kamelot(host):
     host.check_output("oarresume %s", job)
     wait_for("job %s to be scheduled" % job, lambda: job_state(host, job) in ("Running", "Terminated"), timeout=60)
     if host.backend.host == "oar2-deb13":
-        assert "Queue default: Launching scheduler kamelot" in host.check_output("tail -c +%d /var/log/oar.log",
-                                                                                 size + 1)
+        assert "Queue default: Launching scheduler kamelot" in host.check_output("tail -c +%s /var/log/oar.log",
+                                                                                 str(size + 1))
     host.run("oardel %s", job)
 
 
@@ -99,7 +99,7 @@ REFUSALS = [
 @pytest.mark.parametrize("extra, message", REFUSALS, ids=[m[:30] for _, m in REFUSALS])
 def test_bad_input_is_refused_and_changes_nothing(host, extra, message):
     before = state(host)
-    run = kamelot(host, oar3_kamelot_queues=[{"name": "besteffort"}], **dict({}, **extra))
+    run = kamelot(host, **dict({"oar3_kamelot_queues": [{"name": "besteffort"}]}, **extra))
     assert run.rc != 0
     assert message in "\n".join(run.failures().values()), run.failures()
     assert state(host) == before
@@ -149,3 +149,10 @@ def test_rollback_gives_back_oar2_byte_for_byte(host):
     assert not host.file("/etc/ansible/facts.d/oar3_kamelot.fact").exists
     again = kamelot(host, oar3_kamelot_state="absent")
     assert again.rc == 0 and again.changed() == 0, again.failures()
+
+
+def test_check_mode_on_a_server_back_on_oar2_changes_nothing(host):
+    before = state(host)
+    run = kamelot(host, check=True)
+    assert run.rc == 0 and run.changed() > 0, run.failures()
+    assert state(host) == before

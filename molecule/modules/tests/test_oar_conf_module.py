@@ -3,7 +3,7 @@ and real Perl (OAR2's own OAR::Conf); refusals change nothing and run nothing.""
 
 import pytest
 
-from oartest import ModuleFailed, conf_state, run_module
+from oartest import ModuleFailed, bash_reads, conf_state, perl_reads, run_module
 
 CONF = "/etc/oar/oar.conf"
 WRITTEN = {
@@ -11,15 +11,6 @@ WRITTEN = {
     "METASCHEDULER_OAR3_WITH_OAR2": "yes",
     "OAR3_TEST_PORT": "6667",
 }
-
-
-def bash_reads(host, key):
-    return host.check_output("bash -c '. %s; printf %%s \"$%s\"'" % (CONF, key))
-
-
-def perl_reads(host, key):
-    return host.check_output(
-        "perl -MOAR::Conf=init_conf,get_conf -e 'init_conf(\"%s\"); print get_conf(\"%s\")'" % (CONF, key))
 
 
 @pytest.mark.parametrize("key", sorted(WRITTEN))

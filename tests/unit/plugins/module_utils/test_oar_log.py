@@ -4,7 +4,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import pytest
-from ansible_collections.oar.oar3.plugins.module_utils.oar_log import errors, scheduled
+from ansible_collections.oar.oar3.plugins.module_utils.oar_log import errors, launches, meta_sched_run, scheduled
 
 BAD_VALUE_261 = ("E|2026-11-24T12:00:00.000|MetaSched/7||Error: Scheduler kamelot returned a bad value: 2, at time 1."
                  " Disabling queue default (see `oarnotify')")
@@ -28,3 +28,43 @@ def test_clean_rounds_and_known_noise():
 
 def test_scheduled():
     assert scheduled({"1": "Waiting", "2": "Running", "3": "toLaunch", "4": "Hold", "5": "Error"}) == ["2", "3"]
+
+
+ROUND_261 = """I|2026-11-25T01:00:00.1|Almighty/10||Launching command: [/usr/lib/oar/NodeChangeState]
+I|2026-11-25T01:00:00.2|Almighty/10||/usr/lib/oar/NodeChangeState terminated with exit value: 0 ; signal num: 0 ; core dumped: 0
+I|2026-11-25T01:00:00.3|Almighty/10||Launching command: [/usr/lib/oar/kao]
+I|2026-11-25T01:00:01.0|Almighty/10||/usr/lib/oar/kao terminated with exit value: %s ; signal num: 0 ; core dumped: 0
+"""
+ROUND_259 = """[debug] [2026-11-25 01:00:00.3] [Almighty] Launching command : [/usr/lib/oar/kao]
+[debug] [2026-11-25 01:00:00.9] [Almighty] Got command Term, 0 remaining
+[debug] [2026-11-25 01:00:01.0] [Almighty] /usr/lib/oar/kao terminated :
+[debug] [2026-11-25 01:00:01.0] [Almighty] Exit value : %s
+[debug] [2026-11-25 01:00:01.0] [Almighty] Signal num : 0
+"""
+
+
+@pytest.mark.parametrize("text", [ROUND_261, ROUND_259], ids=["2.6.1", "2.5.9"])
+def test_launches_in_both_formats(text):
+    assert launches(text % 0)[-1] == ["/usr/lib/oar/kao", 0]
+    assert launches(text.split("\n", 3 if text is ROUND_261 else 1)[0] + "\n")[-1][1] is None  # still running
+    assert meta_sched_run(text % 0, "/usr/lib/oar/kao") == ("ran", "/usr/lib/oar/kao ended with exit value 0")
+    assert meta_sched_run(text % 2, "/usr/lib/oar/kao")[0] == "ran"  # 2: Almighty runs Leon next
+    assert meta_sched_run(text % 127, "/usr/lib/oar/kao") == ("failed",
+                                                             "/usr/lib/oar/kao ended with exit value 127")
+
+
+def test_meta_sched_run_other_cases():
+    assert meta_sched_run("", "/usr/lib/oar/kao")[0] == "unlogged"
+    assert meta_sched_run("I|x|Almighty/1||Start Almighty\n", "/usr/lib/oar/kao")[0] == "unlogged"
+    running = "I|x|Almighty/10||Launching command: [/usr/lib/oar/kao]\n"
+    assert meta_sched_run(running, "/usr/lib/oar/kao") == ("running", "waiting for /usr/lib/oar/kao to end")
+    old = (ROUND_261 % 0).replace("/kao", "/oar_meta_sched")
+    assert meta_sched_run(old, "/usr/lib/oar/kao") == ("failed",
+                                                      "Almighty launched /usr/lib/oar/oar_meta_sched, not /usr/lib/oar/kao")
+
+
+@pytest.mark.parametrize("line", ["[error] [x] [Almighty] Scheduler returned an unknown value : 127",
+                                  "E|x|Almighty/1||Something wrong occured (signal or core dumped) when trying to call "
+                                  "[/usr/lib/oar/kao] command"])
+def test_almighty_errors(line):
+    assert errors(line + "\n") == [line]
