@@ -67,6 +67,14 @@ def conf_state(host, path="/etc/oar/oar.conf"):
     return host.check_output("stat -c '%%Y %%U:%%G %%a' %s && md5sum %s", path, path)
 
 
+def db_passwords(host, conf="/etc/oar/oar.conf"):
+    """The DB passwords of oar.conf (random per test server), which no output may show."""
+    secrets = [host.check_output("sed -n 's/^%s=\"\\(.*\\)\"$/\\1/p' %s", k, conf)
+               for k in ("DB_BASE_PASSWD", "DB_BASE_PASSWD_RO")]
+    assert all(len(s) == 20 for s in secrets), secrets
+    return secrets
+
+
 def bash_reads(host, key, conf="/etc/oar/oar.conf"):
     """KEY's value as a bash script sourcing oar.conf reads it."""
     return host.check_output("bash -c '. %s; printf %%s \"$%s\"'" % (conf, key))

@@ -8,7 +8,7 @@ OAR2 logs the launch of each queue's scheduler only at LOG_LEVEL 3 on 2.5.9
 ("Scheduler S returned a bad value ... Disabling queue Q", "execution of S
 failed"), and OAR3's kamelot writes its tracebacks to the same LOG_FILE,
 then exits 1, which OAR2's metascheduler counts as success. So a round is
-judged by its jobs (did one leave Waiting?) and by these errors.
+judged by its jobs (did one leave Waiting, or get a planned start?) and by these errors.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -42,9 +42,12 @@ def errors(text):
     return [line for line in lines if ERROR_RE.search(line) and not (noise and "Traceback" in line)]
 
 
-def scheduled(states):
-    """Job ids (of {id: state}) that a scheduler has placed."""
-    return sorted(j for j, s in states.items() if s in LEFT_WAITING)
+def scheduled(jobs):
+    """Ids of the jobs ({id: oarstat's record}) that a scheduler has placed:
+    they left Waiting, or wait with a start planned (a busy cluster)."""
+    return sorted(j for j, info in jobs.items()
+                  if info.get("state") in LEFT_WAITING
+                  or info.get("state") == "Waiting" and info.get("scheduledStart"))
 
 
 def launches(text):

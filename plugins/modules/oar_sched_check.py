@@ -13,8 +13,8 @@ short_description: Wake OAR2's Almighty and check that the next scheduling round
 version_added: 0.1.0
 description:
   - Sends Almighty what a bare C(oarnotify) sends, then watches until one of O(jobs) (or the O(smoke_job)) has
-    been placed by a scheduler (it left C(Waiting)), until Almighty's run of O(meta_sched) has ended, or, with
-    nothing to wait for, for O(settle) seconds.
+    been placed by a scheduler (it left C(Waiting), or waits with a planned start on a busy cluster), until
+    Almighty's run of O(meta_sched) has ended, or, with nothing to wait for, for O(settle) seconds.
   - Fails, with the lines of OAR's log written since O(offset), when those lines show a failed round
     (C(returned a bad value), C(Disabling queue), C(execution of ... failed), C(Cannot run),
     C(returned an unknown value), a Python traceback: OAR3's kamelot writes its traceback there and exits 1,
@@ -164,15 +164,15 @@ def read_from(path, offset):
         return f.read().decode("utf-8", errors="replace")
 
 
-def job_states(module, oarstat, jobs):
-    states = {}
+def job_records(module, oarstat, jobs):
+    records = {}
     for job in jobs:
         out = subprocess.run([oarstat, "-J", "-f", "-j", job], capture_output=True, text=True, timeout=30)
         try:
-            states[job] = json.loads(out.stdout)[job]["state"]
+            records[job] = json.loads(out.stdout)[job]
         except (ValueError, KeyError):
             module.fail_json(msg="oarstat knows no job %s: %s" % (job, out.stderr.strip()))
-    return states
+    return records
 
 
 def submit(module, smoke):
@@ -198,7 +198,7 @@ def watch(module, p, offset, jobs, command):
         if found:
             module.fail_json(msg="OAR's log shows a failed scheduling round: %s" % " | ".join(found[:10]),
                              lines=tail)
-        placed = scheduled(job_states(module, oarstat, jobs))
+        placed = scheduled(job_records(module, oarstat, jobs))
         verdict, detail = meta_sched_run(text, command) if command else (None, None)
         if verdict == "failed":
             module.fail_json(msg="OAR's metascheduler did not run as expected: %s" % detail, lines=tail)
@@ -256,7 +256,8 @@ def main():
         if smoke:
             subprocess.run(["oardel", smoke], capture_output=True, timeout=30)
     if jobs and not placed:
-        module.fail_json(msg="no job of %s was placed within %d s after waking Almighty (still Waiting)"
+        module.fail_json(msg="no job of %s was placed within %d s after waking Almighty (still Waiting, no start "
+                             "planned)"
                              % (", ".join(jobs), p["timeout"]), lines=tail)
     if verdict == "running":
         module.fail_json(msg="%s did not end within %d s" % (command, p["timeout"]), lines=tail)

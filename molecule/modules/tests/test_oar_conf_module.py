@@ -3,7 +3,7 @@ and real Perl (OAR2's own OAR::Conf); refusals change nothing and run nothing.""
 
 import pytest
 
-from oartest import ModuleFailed, bash_reads, conf_state, perl_reads, run_module
+from oartest import ModuleFailed, bash_reads, conf_state, db_passwords, perl_reads, run_module
 
 CONF = "/etc/oar/oar.conf"
 WRITTEN = {
@@ -53,8 +53,7 @@ def test_check_mode_changes_nothing(host):
 
 def test_db_passwords_never_shown(host):
     """-vvv and --diff, a change of the password itself: neither value appears."""
-    secrets = [host.check_output("sed -n 's/^%s=\"\\(.*\\)\"$/\\1/p' %s", k, CONF) for k in ("DB_BASE_PASSWD", "DB_BASE_PASSWD_RO")]
-    assert all(len(s) == 20 for s in secrets), secrets
+    secrets = db_passwords(host)
     result = run_module(host, "oar_conf", check=True, diff=True, verbosity=3,
                         settings={"DB_BASE_PASSWD": "NewPassw0rdForTest", "HIERARCHY_LABELS": "resource_id"})
     assert result["changed"] is True

@@ -27,7 +27,10 @@ def test_clean_rounds_and_known_noise():
 
 
 def test_scheduled():
-    assert scheduled({"1": "Waiting", "2": "Running", "3": "toLaunch", "4": "Hold", "5": "Error"}) == ["2", "3"]
+    jobs = {"1": {"state": "Waiting"}, "2": {"state": "Running"}, "3": {"state": "toLaunch"}, "4": {"state": "Hold"},
+            "5": {"state": "Error"}, "6": {"state": "Waiting", "scheduledStart": 1795575246},
+            "7": {"state": "Hold", "scheduledStart": 1795575246}}
+    assert scheduled(jobs) == ["2", "3", "6"]
 
 
 ROUND_261 = """I|2026-11-25T01:00:00.1|Almighty/10||Launching command: [/usr/lib/oar/NodeChangeState]

@@ -1,0 +1,70 @@
+"""Every restart of oar-server by the role gives each queue back the state
+it had before the run, on both servers at once (one play per step)."""
+
+from oartest import other_host, psql, queue_table, role_play, run_play
+
+testinfra_hosts = ["oar2-deb12"]  # each test drives both servers
+HOSTS = ["oar2-deb12", "oar2-deb13"]
+FEEDER = ("nohup bash -c 'for i in $(seq 600); do runuser -u oaruser -- oarsub -t noop "
+          "-l resource_id=1,walltime=0:00:30 true; sleep 0.5; done' >/dev/null 2>&1 & echo $! >/root/feeder")
+UNFINISHED = ("runuser -u postgres -- psql -XAtq -d oar -c \"SELECT job_id FROM jobs WHERE job_user = 'oaruser' "
+              "AND state IN ('Waiting', 'toLaunch', 'Launching', 'Running')\"")
+# A fixture standing in for OAR2 disabling a queue whose scheduler died with
+# Almighty (measured 3 times in 6 on 2.6.1): as soon as the new Almighty
+# starts, besteffort is set notActive behind the role's back.
+DISABLER = """n=$(grep -c 'Start Almighty' /var/log/oar.log)
+until [ "$(grep -c 'Start Almighty' /var/log/oar.log)" -gt "$n" ]; do sleep 0.1; done
+runuser -u postgres -- psql -d oar -c "UPDATE queues SET state = 'notActive' WHERE queue_name = 'besteffort'"
+"""
+
+
+def servers(host):
+    return [other_host(host, name) for name in HOSTS]
+
+
+def queues(hosts):
+    return {h.backend.host: queue_table(h) for h in hosts}
+
+
+def kao_everywhere(host, wanted):
+    run = run_play(host, role_play("kao", oar3_kao_state=wanted))
+    assert run.rc == 0, "\n".join(run.failures().values())
+    return run
+
+
+def restored_lines(run):
+    return [line for line in run.output.splitlines() if "Restarting oar-server changed queue" in line]
+
+
+def test_restarts_while_jobs_keep_coming_leave_every_queue_as_it_was(host):
+    # Rounds keep running (a job every 0.5 s) while the role restarts oar-server, back and forth.
+    all_hosts = servers(host)
+    for h in all_hosts:
+        psql(h, "UPDATE queues SET state = 'notActive' WHERE queue_name = 'admin'")  # an admin's choice
+    before = queues(all_hosts)
+    restored = 0
+    try:
+        for h in all_hosts:
+            h.check_output(FEEDER)
+        for n, wanted in enumerate(["absent", "present"] * 3):
+            run = kao_everywhere(host, wanted)
+            restored += len(restored_lines(run))
+            assert queues(all_hosts) == before, n
+    finally:
+        for h in all_hosts:
+            h.run("kill $(cat /root/feeder)")
+            h.run("oardel $(%s)" % UNFINISHED)
+            psql(h, "UPDATE queues SET state = 'Active' WHERE queue_name = 'admin'")
+    print("restarts that needed queues given back: %d of 12" % restored)
+
+
+def test_a_queue_that_oar2_disables_at_the_restart_is_given_back_and_reported(host):
+    all_hosts = servers(host)
+    before = queues(all_hosts)
+    for h in all_hosts:
+        h.check_output("printf %s %s >/root/disabler && (nohup bash /root/disabler >/dev/null 2>&1 &)", "%s", DISABLER)
+    run = kao_everywhere(host, "absent")
+    lines = restored_lines(run)
+    assert len(lines) == 2 and all("queue(s) besteffort" in line for line in lines), run.output[-3000:]
+    assert queues(all_hosts) == before
+    kao_everywhere(host, "present")
