@@ -28,3 +28,17 @@ def test_check_mode_on_a_server_back_on_oar2_changes_nothing(host):
     run = kao(host, check=True)
     assert run.rc == 0 and run.changed() > 0, "\n".join(run.failures().values())
     assert state(host) == before
+
+
+def test_absent_without_a_record_only_undoes_a_kao_setting(host):
+    # kao set by hand (no record): going back sets OAR2's own metascheduler.
+    host.check_output("cp -p /root/oar.conf.before /root/oar.conf.hand && "
+                      "sed -i 's/^#META_SCHED_CMD=.*/&\\nMETA_SCHED_CMD=\"kao\"/' /etc/oar/oar.conf")
+    try:
+        host.check_output("systemctl restart oar-server")
+        run = kao(host, oar3_kao_state="absent")
+        assert run.rc == 0, "\n".join(run.failures().values())
+        assert host.check_output("grep '^META_SCHED_CMD=' /etc/oar/oar.conf") == 'META_SCHED_CMD="oar_meta_sched"'
+        assert host.service("oar-server").is_running
+    finally:
+        host.check_output("cp -p /root/oar.conf.hand /etc/oar/oar.conf && systemctl restart oar-server")
