@@ -84,7 +84,7 @@ def meta_sched_run(text, command):
     launched = launches(text)
     if not launched:
         return "unlogged", "OAR's log shows no launch by Almighty (LOG_LEVEL too low to show them)"
-    other = [c for c, _ in launched if c != command and c.rsplit("/", 1)[-1] in METASCHEDULERS]
+    other = [c for c, _value in launched if c != command and c.rsplit("/", 1)[-1] in METASCHEDULERS]
     if other:
         return "failed", "Almighty launched %s, not %s" % (other[-1], command)
     ended = [v for c, v in launched if c == command and v is not None]

@@ -17,8 +17,8 @@ description:
     Almighty's run of O(meta_sched) has ended, or, with nothing to wait for, for O(settle) seconds.
   - Fails, with the lines of OAR's log written since O(offset), when those lines show a failed round
     (C(returned a bad value), C(Disabling queue), C(execution of ... failed), C(Cannot run),
-    C(returned an unknown value), a Python traceback: OAR3's kamelot writes its traceback there and exits 1,
-    which OAR2 counts as success), when a queue of O(queues) is no longer enabled, when no job is placed within
+    C(returned an unknown value), a Python traceback, which OAR3's kamelot writes there before it exits 1,
+    a value OAR2 counts as success), when a queue of O(queues) is no longer enabled, when no job is placed within
     O(timeout), or when O(meta_sched) ends with a value Almighty does not accept or another metascheduler runs.
   - Judging a round by its jobs and errors works at every C(LOG_LEVEL); OAR2 2.5.9 logs the launch of each
     queue's scheduler and of the metascheduler only at level 3, 2.6.1 at level 2.
@@ -167,9 +167,12 @@ def read_from(path, offset):
 def job_records(module, oarstat, jobs):
     records = {}
     for job in jobs:
-        out = subprocess.run([oarstat, "-J", "-f", "-j", job], capture_output=True, text=True, timeout=30)
         try:
+            out = subprocess.run([oarstat, "-J", "-f", "-j", job], capture_output=True, text=True, timeout=30,
+                                 check=False)
             records[job] = json.loads(out.stdout)[job]
+        except subprocess.TimeoutExpired:
+            module.fail_json(msg="oarstat did not answer within 30 s about job %s" % job)
         except (ValueError, KeyError):
             module.fail_json(msg="oarstat knows no job %s: %s" % (job, out.stderr.strip()))
     return records
@@ -179,11 +182,14 @@ def submit(module, smoke):
     oarsub = module.get_bin_path("oarsub", required=True, opt_dirs=["/usr/bin"])
     argv = ["runuser", "-u", smoke["user"], "--", oarsub, "-q", smoke["queue"], "-t", "noop",
             "-l", smoke["resources"] + ",walltime=0:05:00", "true"]
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    except subprocess.TimeoutExpired:
+        module.fail_json(msg="could not submit the smoke job (%s): no answer within 30 s" % " ".join(argv))
     found = re.search(r"OAR_JOB_ID=([0-9]+)", out.stdout)
     if not found:
-        module.fail_json(msg="could not submit the smoke job (%s): %s" % (" ".join(argv), (out.stdout + out.stderr)
-                                                                           .strip()))
+        said = (out.stdout + out.stderr).strip()
+        module.fail_json(msg="could not submit the smoke job (%s): %s" % (" ".join(argv), said))
     return found.group(1)
 
 
@@ -254,7 +260,8 @@ def main():
         placed, verdict, detail, tail = watch(module, p, offset, jobs, command)
     finally:
         if smoke:
-            subprocess.run(["oardel", smoke], capture_output=True, timeout=30)
+            oardel = module.get_bin_path("oardel", required=True, opt_dirs=["/usr/bin"])
+            subprocess.run([oardel, smoke], capture_output=True, timeout=30, check=False)
     if jobs and not placed:
         module.fail_json(msg="no job of %s was placed within %d s after waking Almighty (still Waiting, no start "
                              "planned)"

@@ -52,8 +52,8 @@ def test_launches_in_both_formats(text):
     assert launches(text.split("\n", 3 if text is ROUND_261 else 1)[0] + "\n")[-1][1] is None  # still running
     assert meta_sched_run(text % 0, "/usr/lib/oar/kao") == ("ran", "/usr/lib/oar/kao ended with exit value 0")
     assert meta_sched_run(text % 2, "/usr/lib/oar/kao")[0] == "ran"  # 2: Almighty runs Leon next
-    assert meta_sched_run(text % 127, "/usr/lib/oar/kao") == ("failed",
-                                                             "/usr/lib/oar/kao ended with exit value 127")
+    failed = ("failed", "/usr/lib/oar/kao ended with exit value 127")
+    assert meta_sched_run(text % 127, "/usr/lib/oar/kao") == failed
 
 
 def test_meta_sched_run_other_cases():
@@ -62,8 +62,8 @@ def test_meta_sched_run_other_cases():
     running = "I|x|Almighty/10||Launching command: [/usr/lib/oar/kao]\n"
     assert meta_sched_run(running, "/usr/lib/oar/kao") == ("running", "waiting for /usr/lib/oar/kao to end")
     old = (ROUND_261 % 0).replace("/kao", "/oar_meta_sched")
-    assert meta_sched_run(old, "/usr/lib/oar/kao") == ("failed",
-                                                      "Almighty launched /usr/lib/oar/oar_meta_sched, not /usr/lib/oar/kao")
+    failed = ("failed", "Almighty launched /usr/lib/oar/oar_meta_sched, not /usr/lib/oar/kao")
+    assert meta_sched_run(old, "/usr/lib/oar/kao") == failed
 
 
 @pytest.mark.parametrize("line", ["[error] [x] [Almighty] Scheduler returned an unknown value : 127",
