@@ -249,6 +249,8 @@ def main():
         command = "/usr/lib/oar/" + command  # as Almighty resolves it
     oarnotify = module.get_bin_path("oarnotify", required=True, opt_dirs=["/usr/sbin"])
     jobs = list(p["jobs"])
+    # Looked up before submitting: the smoke job must never be left behind.
+    oardel = module.get_bin_path("oardel", required=True, opt_dirs=["/usr/bin"])
     smoke = submit(module, p["smoke_job"]) if p["smoke_job"] else None
     try:
         if smoke:
@@ -260,7 +262,6 @@ def main():
         placed, verdict, detail, tail = watch(module, p, offset, jobs, command)
     finally:
         if smoke:
-            oardel = module.get_bin_path("oardel", required=True, opt_dirs=["/usr/bin"])
             subprocess.run([oardel, smoke], capture_output=True, timeout=30, check=False)
     if jobs and not placed:
         module.fail_json(msg="no job of %s was placed within %d s after waking Almighty (still Waiting, no start "
