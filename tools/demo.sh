@@ -1,42 +1,103 @@
 #!/usr/bin/env bash
-# The main job, on containers: brings up containerised OAR2 servers
-# (Debian 12 and 13) and prints what each one runs.
-#   bash tools/demo.sh            bring them up (again) and report
-#   bash tools/demo.sh --destroy  remove the containers
+# The main job, on containers: brings up fresh containerised OAR2 servers,
+# migrates them with the collection's playbooks/migrate.yml (OAR3's kamelot
+# and kao), and prints what each one runs.
+#   bash tools/demo.sh            Debian 12 and 13
+#   bash tools/demo.sh 13         one server (12 or 13)
+#   bash tools/demo.sh --destroy  remove the demo's containers
+# OAR3 comes from the stand-in fixture (molecule/shared/oar3-standin), or from
+# the git checkout named by OAR3_SOURCE.
 set -euo pipefail
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_root_debian
 cd "$REPO_DIR"
 
-SCENARIO=oar2_server
-"$TOOLS_DIR/venv.sh"
-export PATH="$VENV_DIR/bin:$PATH"
-export ANSIBLE_COLLECTIONS_PATH="$VENV_DIR/collections" MOLECULE_GLOB="molecule/*/molecule.yml"
+DEMO_DIR="$STATE_DIR/demo"
+remove_containers() {
+    docker ps -aq --filter label=owner=oar3-demo | xargs -r docker rm -f >/dev/null
+}
 
-if [ "${1:-}" = --destroy ]; then
-    molecule destroy -s "$SCENARIO"
-    exit 0
-fi
-[ $# -eq 0 ] || die "unknown argument '$1': use no argument, or --destroy."
+releases=()
+case "${1:-}" in
+    --destroy)
+        [ $# -eq 1 ] || die "--destroy takes no other argument."
+        command -v docker >/dev/null && remove_containers
+        rm -rf "$DEMO_DIR/run"
+        say "demo containers removed (the builds in $DEMO_DIR/oar3-debs are kept for the next demo)"
+        exit 0 ;;
+    "") releases=(12 13) ;;
+    12 | 13) [ $# -eq 1 ] || die "give one Debian release (12 or 13), or none for both."; releases=("$1") ;;
+    *) die "unknown argument '$1': use no argument (Debian 12 and 13), 12, 13, or --destroy." ;;
+esac
 
 start=$SECONDS
-"$TOOLS_DIR/images/build.sh"
-say "starting the OAR2 servers"
-molecule create -s "$SCENARIO"
-molecule converge -s "$SCENARIO"
-say "ready in $((SECONDS - start)) s"
+step() {  # message: printed with the time since the demo started
+    say "[$(printf '%4d' $((SECONDS - start))) s] $*"
+}
 
-for name in oar2-deb12 oar2-deb13; do
-    printf '\n%s\n' "$name"
-    docker exec "$name" bash -c '
-        . /etc/os-release
-        printf "  Debian      %s\n" "$VERSION_ID"
-        printf "  OAR2        %s\n" "$(dpkg-query -W -f="\${Version}" oar-server)"
-        printf "  oar-server  %s\n" "$(systemctl is-active oar-server)"
-        echo "  queues      (name, priority, scheduler, state)"
-        runuser -u postgres -- psql -XAtq -d oar -F " " -c \
-            "SELECT queue_name, priority, scheduler_policy, state FROM queues ORDER BY priority DESC, queue_name" |
-            sed "s/^/              /"'
+step "toolchain venv"
+"$TOOLS_DIR/venv.sh"
+export PATH="$VENV_DIR/bin:$PATH"
+step "Docker engine and OAR2 server images (Debian ${releases[*]})"
+"$TOOLS_DIR/images/build.sh" "${releases[@]}"
+
+run="$DEMO_DIR/run"
+rm -rf "$run"
+mkdir -p "$run"
+step "the collection, built and installed as users get it"
+ansible-galaxy collection build --force --output-path "$run" . >/dev/null
+ansible-galaxy collection install --offline -p "$run/collections" "$run"/oar-oar3-*.tar.gz >/dev/null
+export ANSIBLE_COLLECTIONS_PATH="$run/collections:$VENV_DIR/collections"
+export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_roles ANSIBLE_DISPLAY_SKIPPED_HOSTS=false
+# The OAR3 git repository bundle of molecule/shared/serve_oar3.yml goes here.
+export MOLECULE_EPHEMERAL_DIRECTORY="$run"
+
+step "fresh OAR2 servers"
+remove_containers
+hosts=""
+for rel in "${releases[@]}"; do
+    mkdir -p "$STATE_DIR/apt/$rel"
+    # The flags of .config/molecule/config.yml: systemd as PID 1 without --privileged.
+    docker run -d --name "oar3-demo-deb$rel" --hostname "oar3-demo-deb$rel" --label owner=oar3-demo \
+        --cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+        --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
+        -v "$STATE_DIR/apt/$rel:/var/cache/apt/archives" --stop-signal SIGRTMIN+3 -e container=docker \
+        "oar3-test/oar2-server:$rel" /lib/systemd/systemd >/dev/null
+    hosts+="        oar3-demo-deb$rel:"$'\n'
 done
-printf '\nTry: docker exec -it oar2-deb13 bash   Remove: bash tools/demo.sh --destroy\n'
+cat >"$run/inventory.yml" <<INVENTORY
+# The demo's inventory: see playbooks/inventory.example.yml for a real cluster.
+all:
+  vars:
+    ansible_connection: community.docker.docker
+    ansible_python_interpreter: /usr/bin/python3
+  children:
+    oar2_servers:
+      hosts:
+$hosts      vars:
+        oar3_source_repo: /srv/oar3.git
+        oar3_debs_dir: $DEMO_DIR/oar3-debs
+        oar3_kamelot_smoke_job: true
+        oar3_kamelot_smoke_user: oaruser
+        oar3_kao_smoke_job: true
+        oar3_kao_smoke_user: oaruser
+        oar3_report_smoke_user: oaruser
+INVENTORY
+
+step "waiting for the servers' first boot, serving OAR3 to them (${OAR3_SOURCE:-the stand-in fixture})"
+ansible-playbook -i "$run/inventory.yml" molecule/shared/prepare.yml molecule/shared/serve_oar3.yml >"$run/prepare.log" ||
+    { tail -n 30 "$run/prepare.log" >&2; die "preparing the servers failed (log: $run/prepare.log)."; }
+
+step "ansible-playbook -i $run/inventory.yml oar.oar3.migrate"
+# Progress: each task as it starts, with profile_roles' clock; the whole output goes to the log.
+ansible-playbook -i "$run/inventory.yml" oar.oar3.migrate -e oar3_report_file="$run/report.txt" |
+    tee "$run/migrate.log" |
+    grep -E --line-buffered '^(PLAY|TASK) \[|^(fatal|failed):|^\[ERROR|^[A-Z][a-z]+day |^[a-z0-9_.]+ -+ +[0-9.]+s$' ||
+    die "the migration failed: see $run/migrate.log."
+
+step "done"
+printf '\n'
+cat "$run/report.txt"
+printf '\nLog: %s   Try: docker exec -it %s bash   Remove: bash tools/demo.sh --destroy\n' \
+    "$run/migrate.log" "oar3-demo-deb${releases[-1]}"

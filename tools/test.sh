@@ -10,7 +10,7 @@ set -euo pipefail
 require_root_debian
 cd "$REPO_DIR"
 
-SCENARIOS=(oar2_server modules dependencies debs kamelot kao)
+SCENARIOS=(oar2_server modules dependencies debs kamelot kao default)
 [ $# -gt 0 ] && SCENARIOS=("$@")
 
 timings=()

@@ -127,6 +127,10 @@ class PlayRun:
     def changed(self, host=None):
         return sum(s["changed"] for h, s in self.stats.items() if host in (None, h))
 
+    def changed_tasks(self):
+        """Names of the tasks that changed something on some host."""
+        return {t["task"]["name"] for t in self.tasks if any(r.get("changed") for r in t["hosts"].values())}
+
     def failures(self):
         """{host: message} of the failed tasks (of the failed items, for loops)."""
         def message(result):
@@ -142,12 +146,18 @@ class PlayRun:
 
 
 def run_play(host, play, extra_vars=None, limit=None, check=False, diff=False, verbosity=0):
-    """Run a playbook (a list of plays, as Python data) against the scenario's
-    inventory with the json callback; return a PlayRun."""
+    """Run a playbook given as Python data (a list of plays); return a PlayRun."""
     with tempfile.TemporaryDirectory() as tmp:
         book = os.path.join(tmp, "play.yml")
         with open(book, "w") as f:
             json.dump(play, f)  # JSON is YAML
+        return run_playbook(host, book, extra_vars, limit, check, diff, verbosity)
+
+
+def run_playbook(host, book, extra_vars=None, limit=None, check=False, diff=False, verbosity=0):
+    """Run a playbook file or a collection playbook (oar.oar3.migrate) against
+    the scenario's inventory with the json callback; return a PlayRun."""
+    with tempfile.TemporaryDirectory() as tmp:
         extra = os.path.join(tmp, "extra.json")
         with open(extra, "w") as f:
             json.dump(extra_vars or {}, f)
