@@ -46,9 +46,11 @@ run="$DEMO_DIR/run"
 rm -rf "$run"
 mkdir -p "$run"
 step "the collection, built and installed as users get it"
-ansible-galaxy collection build --force --output-path "$run" . >/dev/null
-ansible-galaxy collection install --offline -p "$run/collections" "$run"/oar-oar3-*.tar.gz >/dev/null
 export ANSIBLE_COLLECTIONS_PATH="$run/collections:$VENV_DIR/collections"
+ansible-galaxy collection build --force --output-path "$run" . >/dev/null
+# --force: a copy of the same version elsewhere (molecule leaves one) must not stop the install.
+ansible-galaxy collection install --offline --force -p "$run/collections" "$run"/oar-oar3-*.tar.gz >/dev/null
+ansible-doc -l oar.oar3 >/dev/null || die "the collection did not install into $run/collections."
 export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_roles ANSIBLE_DISPLAY_SKIPPED_HOSTS=false
 # The OAR3 git repository bundle of molecule/shared/serve_oar3.yml goes here.
 export MOLECULE_EPHEMERAL_DIRECTORY="$run"
