@@ -92,11 +92,19 @@ ansible-playbook -i "$run/inventory.yml" molecule/shared/prepare.yml molecule/sh
     { tail -n 30 "$run/prepare.log" >&2; die "preparing the servers failed (log: $run/prepare.log)."; }
 
 step "ansible-playbook -i $run/inventory.yml oar.oar3.migrate"
-# Progress: each task as it starts, with profile_roles' clock; the whole output goes to the log.
+# Progress: each step of the playbook as it starts, at profile_roles' clock
+# (role tasks and skipped hosts are left out), failures, and the time each
+# role took; the whole output goes to the log.
+progress() {
+    awk '
+        /^TASK \[/ { name = $0; sub(/^TASK \[/, "", name); sub(/\] \**$/, "", name)
+                     pending = index(name, " : ") ? "" : name; next }
+        /^[A-Z][a-z]+day / && pending != "" { printf "    %s  %s\n", substr($(NF - 1), 1, 7), pending; pending = ""; fflush(); next }
+        /^(fatal|failed):|^\[ERROR/ { print; fflush() }
+        /^(dependencies|debs|kamelot|kao|total) -+ +[0-9.]+s$/ { print "    " $0; fflush() }'
+}
 ansible-playbook -i "$run/inventory.yml" oar.oar3.migrate -e oar3_report_file="$run/report.txt" |
-    tee "$run/migrate.log" |
-    grep -E --line-buffered '^(PLAY|TASK) \[|^(fatal|failed):|^\[ERROR|^[A-Z][a-z]+day |^[a-z0-9_.]+ -+ +[0-9.]+s$' ||
-    die "the migration failed: see $run/migrate.log."
+    tee "$run/migrate.log" | progress || die "the migration failed: see $run/migrate.log."
 
 step "done"
 printf '\n'
