@@ -69,3 +69,15 @@ def test_debootstrap_without_archive():
 
 def test_unknown_release():
     assert_clear_error(run("images/build.sh", "11"), "unsupported Debian release '11'")
+
+
+@pytest.mark.parametrize("args, words", [
+    (["14"], "unknown argument '14'"),
+    (["--keep"], "unknown argument '--keep'"),
+    (["12", "13"], "give one Debian release"),
+    (["--destroy", "12"], "--destroy takes no other argument"),
+])
+def test_demo_refuses_bad_arguments_before_starting_anything(args, words):
+    before = subprocess.run(["docker", "ps", "-aq"], capture_output=True, text=True, check=False).stdout
+    assert_clear_error(run("demo.sh", *args), words)
+    assert subprocess.run(["docker", "ps", "-aq"], capture_output=True, text=True, check=False).stdout == before
