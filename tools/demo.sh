@@ -51,7 +51,7 @@ ansible-galaxy collection build --force --output-path "$run" . >/dev/null
 # --force: a copy of the same version elsewhere (molecule leaves one) must not stop the install.
 ansible-galaxy collection install --offline --force -p "$run/collections" "$run"/oar-oar3-*.tar.gz >/dev/null
 ansible-doc -l oar.oar3 >/dev/null || die "the collection did not install into $run/collections."
-export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_roles ANSIBLE_DISPLAY_SKIPPED_HOSTS=false
+export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_roles ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_PIPELINING=1
 # The OAR3 git repository bundle of molecule/shared/serve_oar3.yml goes here.
 export MOLECULE_EPHEMERAL_DIRECTORY="$run"
 

@@ -10,7 +10,7 @@ set -euo pipefail
 require_root_debian
 cd "$REPO_DIR"
 
-SCENARIOS=(oar2_server modules dependencies debs kamelot kao default)
+SCENARIOS=(oar2_server modules dependencies debs kamelot kao faults default)
 [ $# -gt 0 ] && SCENARIOS=("$@")
 
 timings=()
@@ -34,6 +34,8 @@ trap 'rm -rf "$work"' EXIT
 export ANSIBLE_COLLECTIONS_PATH="$work/collections:$VENV_DIR/collections"
 export MOLECULE_GLOB="molecule/*/molecule.yml"
 export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
+# One docker exec per task instead of four (measured: a role run in half the time).
+export ANSIBLE_PIPELINING=1
 
 installed="$work/collections/ansible_collections/oar/oar3"
 build_and_install() {

@@ -75,6 +75,24 @@ def db_passwords(host, conf="/etc/oar/oar.conf"):
     return secrets
 
 
+QUEUES_SQL = "SELECT queue_name, priority, scheduler_policy, state FROM queues ORDER BY queue_name"
+COLUMNS_SQL = "SELECT column_name FROM information_schema.columns WHERE table_name = 'jobs' ORDER BY 1"
+STATE = "; ".join([
+    "set -e", "stat -c '%Y %U:%G %a' /etc/oar/oar.conf", "sha256sum /etc/oar/oar.conf",
+    "runuser -u postgres -- psql -XAtq -d oar -c \"%s\"" % QUEUES_SQL,
+    "ls -l --time-style=full-iso /usr/lib/oar/schedulers", "{ ls /etc/ansible/facts.d || true; }",
+    "dpkg-query -W -f='${Package} ${Version} ${db:Status-Status}\\n'",
+    "runuser -u postgres -- psql -XAtq -d oar -c \"%s\"" % COLUMNS_SQL,
+    "pgrep -o -f '^/usr/bin/perl /usr/lib/oar/Almighty'"])
+
+
+def server_state(server):
+    """What a refused run or a check-mode run must leave exactly as it is:
+    oar.conf (content, owner, mode, mtime), the queues, OAR2's schedulers,
+    the roles' records, the packages, jobs' columns, Almighty's process."""
+    return server.check_output("bash -c %s", STATE)
+
+
 def bash_reads(host, key, conf="/etc/oar/oar.conf"):
     """KEY's value as a bash script sourcing oar.conf reads it."""
     return host.check_output("bash -c '. %s; printf %%s \"$%s\"'" % (conf, key))

@@ -71,6 +71,15 @@ def launches(text):
 
 
 METASCHEDULERS = ("oar_meta_sched", "kao")
+START_RE = re.compile(r"^.*Start Almighty.*$", re.M)
+
+
+def since_last_start(text):
+    """What Almighty logged since it last started, or None when text shows no
+    start. After a restart, the old Almighty may still launch the old
+    metascheduler between the caller's mark and its end: that is no failure."""
+    starts = list(START_RE.finditer(text))
+    return text[starts[-1].end():] if starts else None
 
 
 def meta_sched_run(text, command):

@@ -69,6 +69,14 @@ options:
         shows Almighty's launches, waits for its run to end with a value Almighty accepts (0, or 1 and 2 that ask
         for another round or for Leon) and fails if another metascheduler runs instead.
     type: str
+  restarted:
+    description:
+      - >-
+        oar-server was restarted after O(offset), so judge only what the log shows since Almighty's last
+        C(Start Almighty) line, and wait for that line. The old Almighty may still launch the old
+        metascheduler, or log the end of its round, between the offset and its end.
+    type: bool
+    default: false
   queues:
     description: Queues that must still be enabled after the round.
     type: list
@@ -153,7 +161,7 @@ import subprocess
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.oar.oar3.plugins.module_utils.oar_log import errors, meta_sched_run, scheduled
+from ansible_collections.oar.oar3.plugins.module_utils.oar_log import errors, meta_sched_run, scheduled, since_last_start
 from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import execute, request
 from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError
 
@@ -200,12 +208,15 @@ def watch(module, p, offset, jobs, command):
     while True:
         text = read_from(p["log"], offset)
         tail = text.splitlines()[-40:]
-        found = errors(text)
+        if p["restarted"]:
+            text = since_last_start(text)
+        found = errors(text or "")
         if found:
             module.fail_json(msg="OAR's log shows a failed scheduling round: %s" % " | ".join(found[:10]),
                              lines=tail)
         placed = scheduled(job_records(module, oarstat, jobs))
-        verdict, detail = meta_sched_run(text, command) if command else (None, None)
+        verdict, detail = (None, None) if not command else meta_sched_run(text, command) if text is not None \
+            else ("running", "Almighty has not logged its start yet")
         if verdict == "failed":
             module.fail_json(msg="OAR's metascheduler did not run as expected: %s" % detail, lines=tail)
         elapsed = time.monotonic() - start
@@ -229,6 +240,7 @@ def main():
                 resources=dict(type="str", default="resource_id=1"),
             )),
             meta_sched=dict(type="str"),
+            restarted=dict(type="bool", default=False),
             queues=dict(type="list", elements="str", default=[]),
             wait=dict(type="bool", default=True),
             timeout=dict(type="int", default=60),
@@ -237,6 +249,9 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    if p["timeout"] < 1 or p["settle"] < 0:
+        module.fail_json(msg="timeout must be at least 1 second and settle at least 0, not %d and %d."
+                         % (p["timeout"], p["settle"]))
     try:
         size = os.path.getsize(p["log"])
     except OSError as e:
@@ -268,7 +283,7 @@ def main():
                              "planned)"
                              % (", ".join(jobs), p["timeout"]), lines=tail)
     if verdict == "running":
-        module.fail_json(msg="%s did not end within %d s" % (command, p["timeout"]), lines=tail)
+        module.fail_json(msg="%s did not end within %d s (%s)" % (command, p["timeout"], detail), lines=tail)
     try:
         queues = dict((q["name"], q) for q in execute(request(), 30, "reading the OAR queues")[0])
     except RunError as e:

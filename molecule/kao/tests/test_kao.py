@@ -109,9 +109,10 @@ def test_a_failing_kao_is_rolled_back(host):
         run = kao(host)
         assert run.rc != 0
         failure = "\n".join(run.failures().values())
-        assert "oar.conf was put back as it was before this run" in failure, failure
+        assert "oar.conf was put back as it was before the change" in failure, failure
         assert "returned an unknown value" in failure, failure
         assert state(host)[:2] == before  # oar.conf byte for byte, and the queues
+        assert not host.file("/etc/ansible/facts.d/oar3_kao.fact.pending").exists
         assert host.service("oar-server").is_running
         if logs_launches(host):
             wait_for("a round by oar_meta_sched",

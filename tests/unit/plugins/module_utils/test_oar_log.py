@@ -4,7 +4,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import pytest
-from ansible_collections.oar.oar3.plugins.module_utils.oar_log import errors, launches, meta_sched_run, scheduled
+from ansible_collections.oar.oar3.plugins.module_utils.oar_log import (errors, launches, meta_sched_run, scheduled,
+                                                                       since_last_start)
 
 BAD_VALUE_261 = ("E|2026-11-24T12:00:00.000|MetaSched/7||Error: Scheduler kamelot returned a bad value: 2, at time 1."
                  " Disabling queue default (see `oarnotify')")
@@ -64,6 +65,17 @@ def test_meta_sched_run_other_cases():
     old = (ROUND_261 % 0).replace("/kao", "/oar_meta_sched")
     failed = ("failed", "Almighty launched /usr/lib/oar/oar_meta_sched, not /usr/lib/oar/kao")
     assert meta_sched_run(old, "/usr/lib/oar/kao") == failed
+
+
+def test_since_last_start_leaves_out_the_old_almighty():
+    old = (ROUND_261 % 0).replace("/kao", "/oar_meta_sched")
+    new = ROUND_261 % 0
+    text = old + "I|x|Almighty/11||Start Almighty\n" + new
+    assert meta_sched_run(text, "/usr/lib/oar/kao")[0] == "failed"  # the old one's launch, taken for the new one's
+    assert meta_sched_run(since_last_start(text), "/usr/lib/oar/kao") == ("ran", "/usr/lib/oar/kao ended with exit value 0")
+    two = "[info] [x] [Almighty] Start Almighty\n" + old + "[info] [y] [Almighty] Start Almighty\n"
+    assert since_last_start(two) == "\n"
+    assert since_last_start(old) is None
 
 
 @pytest.mark.parametrize("line", ["[error] [x] [Almighty] Scheduler returned an unknown value : 127",
