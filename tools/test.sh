@@ -10,7 +10,7 @@ set -euo pipefail
 require_root_debian
 cd "$REPO_DIR"
 
-SCENARIOS=(oar2_server modules dependencies debs kamelot kao faults default)
+SCENARIOS=(oar2_server modules dependencies debs kamelot kao default)  # faults: bash tools/test.sh faults (not yet within CI time)
 [ $# -gt 0 ] && SCENARIOS=("$@")
 
 timings=()
