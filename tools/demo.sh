@@ -46,11 +46,7 @@ run="$DEMO_DIR/run"
 rm -rf "$run"
 mkdir -p "$run"
 step "the collection, built and installed as users get it"
-export ANSIBLE_COLLECTIONS_PATH="$run/collections:$VENV_DIR/collections"
-ansible-galaxy collection build --force --output-path "$run" . >/dev/null
-# --force: a copy of the same version elsewhere (molecule leaves one) must not stop the install.
-ansible-galaxy collection install --offline --force -p "$run/collections" "$run"/oar-oar3-*.tar.gz >/dev/null
-ansible-doc -l oar.oar3 >/dev/null || die "the collection did not install into $run/collections."
+install_collection "$run" || die "the collection did not build or install into $run/collections."
 export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_roles ANSIBLE_DISPLAY_SKIPPED_HOSTS=false ANSIBLE_PIPELINING=1
 # The OAR3 git repository bundle of molecule/shared/serve_oar3.yml goes here.
 export MOLECULE_EPHEMERAL_DIRECTORY="$run"
@@ -59,13 +55,7 @@ step "fresh OAR2 servers"
 remove_containers
 hosts=""
 for rel in "${releases[@]}"; do
-    mkdir -p "$STATE_DIR/apt/$rel"
-    # The flags of .config/molecule/config.yml: systemd as PID 1 without --privileged.
-    docker run -d --name "oar3-demo-deb$rel" --hostname "oar3-demo-deb$rel" --label owner=oar3-demo \
-        --cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
-        --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
-        -v "$STATE_DIR/apt/$rel:/var/cache/apt/archives" --stop-signal SIGRTMIN+3 -e container=docker \
-        "oar3-test/oar2-server:$rel" /lib/systemd/systemd >/dev/null
+    run_oar2_container "oar3-demo-deb$rel" oar3-demo "$rel"
     hosts+="        oar3-demo-deb$rel:"$'\n'
 done
 cat >"$run/inventory.yml" <<INVENTORY

@@ -40,3 +40,25 @@ REPO_DIR=$(dirname "$TOOLS_DIR")
 STATE_DIR=${OAR3_STATE_DIR:-/var/cache/oar3-collection}
 VENV_DIR=${OAR3_VENV:-$STATE_DIR/venv}
 DEBIAN_MIRROR=${OAR3_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+# A containerised OAR2 server from the test image of Debian RELEASE, with the
+# flags of .config/molecule/config.yml: systemd as PID 1 without --privileged,
+# apt's downloads kept on this machine.
+run_oar2_container() {  # name owner-label release
+    mkdir -p "$STATE_DIR/apt/$3"
+    docker run -d --name "$1" --hostname "$1" --label "owner=$2" \
+        --cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+        --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
+        -v "$STATE_DIR/apt/$3:/var/cache/apt/archives" --stop-signal SIGRTMIN+3 -e container=docker \
+        "oar3-test/oar2-server:$3" /lib/systemd/systemd >/dev/null
+}
+
+# The collection as users get it: built into DIR, installed under
+# DIR/collections (first in ANSIBLE_COLLECTIONS_PATH, so no older copy that
+# molecule left in ~/.ansible/collections is used).
+install_collection() {  # dir
+    export ANSIBLE_COLLECTIONS_PATH="$1/collections:$VENV_DIR/collections"
+    ansible-galaxy collection build --force --output-path "$1" "$REPO_DIR" >/dev/null &&
+        ansible-galaxy collection install --offline --force -p "$1/collections" "$1"/oar-oar3-*.tar.gz >/dev/null &&
+        ansible-doc -l oar.oar3 >/dev/null
+}

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Benchmarks on fresh containerised OAR2 servers (Debian 12), in one run:
+#   1. bench/seed-procedure.sh (the upstream page as one bash script) versus
+#      playbooks/migrate.yml on one server, cold
+#   2. migrate.yml again on the migrated server: time, changed count, and
+#      whether oar-server was restarted
+#   3. migrate.yml on 4 and 8 servers in one play (one build, many installs),
+#      with the per-task profile of the largest run
+#   4. building python3-oar: the collection's pybuild method versus upstream's
+#      packaging, each on a fresh builder
+# Each figure is the median of the repetitions. OAR3 is the stand-in fixture
+# (molecule/shared/oar3-standin) unless OAR3_SOURCE names a checkout.
+#   bash bench/run.sh                 all of it, 3 repetitions (about an hour)
+#   bash bench/run.sh --reps N        N repetitions
+#   bash bench/run.sh --smoke         1 and 2 once, on one server; fails unless
+#                                     both succeed and the re-run changes nothing
+# The table goes to stdout and, with the logs and profiles, to
+# $OAR3_STATE_DIR/bench/<time>/ (bench/smoke/ for --smoke).
+set -euo pipefail
+# shellcheck source=tools/lib.sh
+. "$(dirname "$0")/../tools/lib.sh"
+require_root_debian
+cd "$REPO_DIR"
+
+reps=3 smoke=
+case "${1:-}" in
+    "") ;;
+    --smoke) [ $# -eq 1 ] || die "--smoke takes no other argument."; reps=1 smoke=1 ;;
+    --reps)
+        [[ $# -eq 2 && ${2:-} =~ ^[1-9][0-9]?$ ]] || die "--reps takes one number from 1 to 99, not '${2:-}'."
+        reps=$2 ;;
+    *) die "unknown argument '$1': use no argument, --reps N or --smoke." ;;
+esac
+REL=12
+PROCSET_URL=$(sed -n 's/^oar3_procset_source: //p' roles/debs/defaults/main.yml)
+OAR3_VERSION=3.0.1  # what the dependencies role picks on Debian 12
+
+"$TOOLS_DIR/venv.sh"
+export PATH="$VENV_DIR/bin:$PATH"
+"$TOOLS_DIR/images/build.sh" "$REL"
+
+out="$STATE_DIR/bench/$([ -n "$smoke" ] && echo smoke || date -u +%Y%m%dT%H%M%S)"
+rm -rf "$out" && mkdir -p "$out"
+remove_servers() { docker ps -aq --filter label=owner=oar3-bench | xargs -r docker rm -f >/dev/null; }
+trap remove_servers EXIT
+install_collection "$out" || die "the collection did not build or install into $out/collections."
+export MOLECULE_EPHEMERAL_DIRECTORY="$out"  # where serve_oar3.yml leaves its git bundle
+export ANSIBLE_PIPELINING=1 ANSIBLE_FORKS=10 ANSIBLE_FORCE_COLOR=0
+export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks,ansible.posix.profile_roles
+export PROFILE_TASKS_TASK_OUTPUT_LIMIT=15
+
+servers() {  # n: that many fresh servers, booted and serving OAR3, listed in $out/inventory.yml
+    remove_servers
+    local i hosts=""
+    for i in $(seq "$1"); do
+        run_oar2_container "oar3-bench-$i" oar3-bench "$REL"
+        hosts+="        oar3-bench-$i:"$'\n'
+    done
+    cat >"$out/inventory.yml" <<INVENTORY
+all:
+  vars:
+    ansible_connection: community.docker.docker
+    ansible_python_interpreter: /usr/bin/python3
+  children:
+    oar2_servers:
+      hosts:
+$hosts      vars:
+        oar3_source_repo: /srv/oar3.git
+INVENTORY
+    ansible-playbook -i "$out/inventory.yml" molecule/shared/prepare.yml molecule/shared/serve_oar3.yml \
+        >"$out/prepare.log" 2>&1 || { tail -n 30 "$out/prepare.log" >&2; die "preparing the servers failed."; }
+}
+
+elapsed=
+timed() {  # log command...: runs it, output to log, seconds in $elapsed
+    local t0 log=$1
+    shift
+    t0=$(date +%s.%N)
+    "$@" >"$log" 2>&1 || { tail -n 40 "$log" >&2; die "'$*' failed (log: $log)."; }
+    elapsed=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    printf '    %6.1f s  %s\n' "$elapsed" "$(basename "$log" .log)" >&2
+}
+
+playbook() {  # log playbook debs-dir [extra args]: a cold build when debs-dir is new
+    local log=$1 play=$2 debs=$3
+    shift 3
+    timed "$log" ansible-playbook -i "$out/inventory.yml" "$play" -e oar3_debs_dir="$debs" "$@"
+}
+
+changed_count() {  # log: the sum of changed= over the hosts of the play recap
+    awk '/^PLAY RECAP/ {recap = 1} recap && / changed=/ {
+        for (i = 1; i <= NF; i++) if ($i ~ /^changed=/) { split($i, a, "="); n += a[2] } } END { print n + 0 }' "$1"
+}
+
+started() {  # when oar-server last (re)started on the first server
+    docker exec oar3-bench-1 systemctl show -P ActiveEnterTimestampMonotonic oar-server
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+median() { printf '%s\n' "$@" | python3 -c 'import statistics, sys; print("%.1f" % statistics.median(map(float, sys.stdin)))'; }
+
+script_t=() play_t=() rerun_t=() rerun_changed=() rerun_restarts=0
+for r in $(seq "$reps"); do
+    say "repetition $r of $reps: the seed script on one server"
+    servers 1
+    docker cp bench/seed-procedure.sh oar3-bench-1:/root/seed-procedure.sh
+    [ -s "$out/procset.tar.gz" ] || python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(*sys.argv[1:])' \
+        "$PROCSET_URL" "$out/procset.tar.gz" || die "cannot download $PROCSET_URL"
+    docker cp "$out/procset.tar.gz" oar3-bench-1:/root/procset.tar.gz
+    timed "$out/seed-$r.log" docker exec -e OAR3_REPO=/srv/oar3.git -e OAR3_VERSION="$OAR3_VERSION" \
+        -e PROCSET_SDIST=/root/procset.tar.gz oar3-bench-1 bash /root/seed-procedure.sh
+    script_t+=("$elapsed")
+
+    say "repetition $r of $reps: migrate.yml on one server, cold, then again"
+    servers 1
+    playbook "$out/migrate-1-$r.log" oar.oar3.migrate "$out/debs-1-$r"
+    play_t+=("$elapsed")
+    before=$(started)
+    playbook "$out/rerun-$r.log" oar.oar3.migrate "$out/debs-1-$r"
+    rerun_t+=("$elapsed")
+    rerun_changed+=("$(changed_count "$out/rerun-$r.log")")
+    [ "$(started)" = "$before" ] || rerun_restarts=$((rerun_restarts + 1))
+done
+
+scale_rows=""
+if [ -z "$smoke" ]; then
+    for n in 4 8; do
+        times=()
+        for r in $(seq "$reps"); do
+            say "repetition $r of $reps: migrate.yml on $n servers, cold"
+            servers "$n"
+            playbook "$out/migrate-$n-$r.log" oar.oar3.migrate "$out/debs-$n-$r"
+            times+=("$elapsed")
+        done
+        m=$(median "${times[@]}")
+        scale_rows+="| migrate.yml, $n servers, cold | $m | $(ratio "$m" "$(median "${play_t[@]}")")x of 1 server |"$'\n'
+    done
+    build_rows=""
+    for method in pybuild upstream; do
+        times=()
+        for r in $(seq "$reps"); do
+            say "repetition $r of $reps: build.yml, $method, fresh builder"
+            servers 1
+            playbook "$out/build-$method-$r.log" oar.oar3.build "$out/build-$method-$r" -e oar3_debs_build_method="$method"
+            times+=("$elapsed")
+        done
+        build_rows+="| build.yml ($method), fresh builder | $(median "${times[@]}") | |"$'\n'
+    done
+fi
+remove_servers
+
+script_m=$(median "${script_t[@]}")
+play_m=$(median "${play_t[@]}")
+{
+    printf '%s, %s cores, %s GiB; Debian %s servers, OAR3 %s (%s); %s repetition(s), medians in seconds\n\n' \
+        "$(date -u +%Y-%m-%d)" "$(nproc)" "$(free -g | awk '/^Mem:/ {print $2}')" "$REL" "$OAR3_VERSION" \
+        "${OAR3_SOURCE:-stand-in fixture}" "$reps"
+    echo "| run | seconds | note |"
+    echo "|---|---|---|"
+    echo "| seed-procedure.sh, 1 server, cold | $script_m | |"
+    echo "| migrate.yml, 1 server, cold | $play_m | $(ratio "$play_m" "$script_m")x the script |"
+    echo "| migrate.yml again, 1 server | $(median "${rerun_t[@]}") | changed: ${rerun_changed[*]}; oar-server restarted in $rerun_restarts of $reps |"
+    printf '%s%s' "$scale_rows" "${build_rows:-}"
+} | tee "$out/results.md"
+if [ -z "$smoke" ]; then
+    printf '\nWhere the time goes on 8 servers (profile_tasks, first repetition):\n'
+    sed -n '/^TASKS RECAP/,/^$/p;/^ROLES RECAP/,/^$/p' "$out/migrate-8-1.log"
+fi | tee -a "$out/results.md"
+say "results and logs: $out"
+
+# The smoke run is part of the test command: the re-run must change nothing
+# and must not restart oar-server.
+for c in "${rerun_changed[@]}"; do
+    [ "$c" = 0 ] || die "migrate.yml changed something on a re-run (changed: ${rerun_changed[*]}; logs: $out/rerun-*.log)."
+done
+[ "$rerun_restarts" -eq 0 ] || die "migrate.yml restarted oar-server on its re-run ($rerun_restarts times)."
