@@ -50,25 +50,9 @@ export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks,ansible.posix.profi
 export PROFILE_TASKS_TASK_OUTPUT_LIMIT=15
 
 servers() {  # n: that many fresh servers, booted and serving OAR3, listed in $out/inventory.yml
-    remove_servers
-    local i hosts=""
-    for i in $(seq "$1"); do
-        run_oar2_container "oar3-bench-$i" oar3-bench "$REL"
-        hosts+="        oar3-bench-$i:"$'\n'
-    done
-    cat >"$out/inventory.yml" <<INVENTORY
-all:
-  vars:
-    ansible_connection: community.docker.docker
-    ansible_python_interpreter: /usr/bin/python3
-  children:
-    oar2_servers:
-      hosts:
-$hosts      vars:
-        oar3_source_repo: /srv/oar3.git
-INVENTORY
-    ansible-playbook -i "$out/inventory.yml" molecule/shared/prepare.yml molecule/shared/serve_oar3.yml \
-        >"$out/prepare.log" 2>&1 || { tail -n 30 "$out/prepare.log" >&2; die "preparing the servers failed."; }
+    local i names=()
+    for i in $(seq "$1"); do names+=("oar3-bench-$i:$REL"); done
+    start_oar2_servers "$out" oar3-bench "" "${names[@]}"
 }
 
 elapsed=

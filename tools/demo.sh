@@ -51,35 +51,18 @@ export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_roles ANSIBLE_DISPLAY_SKI
 # The OAR3 git repository bundle of molecule/shared/serve_oar3.yml goes here.
 export MOLECULE_EPHEMERAL_DIRECTORY="$run"
 
-step "fresh OAR2 servers"
-remove_containers
-hosts=""
-for rel in "${releases[@]}"; do
-    run_oar2_container "oar3-demo-deb$rel" oar3-demo "$rel"
-    hosts+="        oar3-demo-deb$rel:"$'\n'
-done
-cat >"$run/inventory.yml" <<INVENTORY
-# The demo's inventory: see playbooks/inventory.example.yml for a real cluster.
-all:
-  vars:
-    ansible_connection: community.docker.docker
-    ansible_python_interpreter: /usr/bin/python3
-  children:
-    oar2_servers:
-      hosts:
-$hosts      vars:
-        oar3_source_repo: /srv/oar3.git
+step "fresh OAR2 servers, waiting for their first boot, serving OAR3 to them (${OAR3_SOURCE:-the stand-in fixture})"
+servers=()
+for rel in "${releases[@]}"; do servers+=("oar3-demo-deb$rel:$rel"); done
+start_oar2_servers "$run" oar3-demo "$(cat <<VARS
         oar3_debs_dir: $DEMO_DIR/oar3-debs
         oar3_kamelot_smoke_job: true
         oar3_kamelot_smoke_user: oaruser
         oar3_kao_smoke_job: true
         oar3_kao_smoke_user: oaruser
         oar3_report_smoke_user: oaruser
-INVENTORY
-
-step "waiting for the servers' first boot, serving OAR3 to them (${OAR3_SOURCE:-the stand-in fixture})"
-ansible-playbook -i "$run/inventory.yml" molecule/shared/prepare.yml molecule/shared/serve_oar3.yml >"$run/prepare.log" ||
-    { tail -n 30 "$run/prepare.log" >&2; die "preparing the servers failed (log: $run/prepare.log)."; }
+VARS
+)" "${servers[@]}"
 
 step "ansible-playbook -i $run/inventory.yml oar.oar3.migrate"
 # Progress: each step of the playbook as it starts, at profile_roles' clock

@@ -62,3 +62,34 @@ install_collection() {  # dir
         ansible-galaxy collection install --offline --force -p "$1/collections" "$1"/oar-oar3-*.tar.gz >/dev/null &&
         ansible-doc -l oar.oar3 >/dev/null
 }
+
+# Fresh containerised OAR2 servers (NAME:RELEASE ...) labelled owner=OWNER
+# (any older ones removed), booted and serving OAR3 (molecule/shared/
+# prepare.yml and serve_oar3.yml, which leaves its git bundle in
+# $MOLECULE_EPHEMERAL_DIRECTORY), listed in DIR/inventory.yml with the group
+# variables VARS (YAML lines indented by 8) after oar3_source_repo.
+start_oar2_servers() {  # dir owner vars name:release...
+    local dir=$1 owner=$2 vars=$3 server hosts=""
+    shift 3
+    docker ps -aq --filter label=owner="$owner" | xargs -r docker rm -f >/dev/null
+    for server in "$@"; do
+        run_oar2_container "${server%%:*}" "$owner" "${server##*:}"
+        hosts+="        ${server%%:*}:"$'\n'
+    done
+    cat >"$dir/inventory.yml" <<INVENTORY
+# Containers on this machine: see playbooks/inventory.example.yml for a real cluster.
+all:
+  vars:
+    ansible_connection: community.docker.docker
+    ansible_python_interpreter: /usr/bin/python3
+  children:
+    oar2_servers:
+      hosts:
+$hosts      vars:
+        oar3_source_repo: /srv/oar3.git
+$vars
+INVENTORY
+    ansible-playbook -i "$dir/inventory.yml" "$REPO_DIR/molecule/shared/prepare.yml" \
+        "$REPO_DIR/molecule/shared/serve_oar3.yml" >"$dir/prepare.log" 2>&1 ||
+        { tail -n 30 "$dir/prepare.log" >&2; die "preparing the servers failed (log: $dir/prepare.log)."; }
+}
