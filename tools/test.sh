@@ -4,6 +4,7 @@
 # every molecule scenario. Re-runs reuse the venv, images and apt cache.
 #   bash tools/test.sh               everything
 #   bash tools/test.sh oar2_server   only the named molecule scenarios
+# With no argument it ends with the benchmarks' smoke run (bench/run.sh --smoke).
 set -euo pipefail
 # shellcheck source=tools/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -31,19 +32,14 @@ export PATH="$VENV_DIR/bin:$PATH"
 
 work=$(mktemp -d /var/tmp/oar3-test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-# The tests run the collection as users get it: built, then installed.
-export ANSIBLE_COLLECTIONS_PATH="$work/collections:$VENV_DIR/collections"
+# The kamelot, kao, default and faults scenarios build the same OAR3 source: once per test run.
+export OAR3_TEST_DEBS_DIR="$work/oar3-debs"
 export MOLECULE_GLOB="molecule/*/molecule.yml"
 export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
 # One docker exec per task instead of four (measured: a role run in half the time).
 export ANSIBLE_PIPELINING=1
 
 installed="$work/collections/ansible_collections/oar/oar3"
-build_and_install() {
-    ansible-galaxy collection build --force --output-path "$work/dist" . &&
-        ansible-galaxy collection install --offline -p "$work/collections" "$work"/dist/oar-oar3-*.tar.gz &&
-        ansible-doc -l oar.oar3 >/dev/null
-}
 sanity() {
     local pip_version
     pip_version=$(python -c 'from ansible_test._internal.python_requirements import get_venv_packages as g; from ansible_test._internal.host_configs import NativePythonConfig as P; print(g(P(version="3.11"))["pip"])')
@@ -68,7 +64,8 @@ stock_confs() {
 step "stock oar.conf files from the images" stock_confs
 step "yamllint" yamllint --strict .
 step "changelog fragments" antsibull-changelog lint
-step "build and install the collection tarball" build_and_install
+# The tests run the collection as users get it: built, then installed.
+step "build and install the collection tarball" install_collection "$work"
 # After the install: the playbooks' oar.oar3 roles and modules resolve to the
 # copy just built (first in ANSIBLE_COLLECTIONS_PATH), never to an older one
 # that molecule may have left in ~/.ansible/collections.
@@ -90,6 +87,7 @@ scenario() {
 for s in "${SCENARIOS[@]}"; do
     step "molecule test -s $s" scenario "$s"
 done
+[ $# -gt 0 ] || step "benchmarks, smoke run" bash bench/run.sh --smoke
 
 printf '\nTimings:\n'
 printf '%s\n' "${timings[@]}"

@@ -57,6 +57,7 @@ def run_module(host, module, check=False, diff=False, verbosity=0, **args):
     except (KeyError, IndexError):
         raise AssertionError("no result from %s: %s %s" % (cmd, out.stdout, out.stderr))
     result["_output"] = out.stdout + out.stderr  # all a user would see
+    assert_no_db_password(host, result["_output"])
     if result.get("failed"):
         raise ModuleFailed(result)
     return result
@@ -69,10 +70,26 @@ def conf_state(host, path="/etc/oar/oar.conf"):
 
 def db_passwords(host, conf="/etc/oar/oar.conf"):
     """The DB passwords of oar.conf (random per test server), which no output may show."""
-    secrets = [host.check_output("sed -n 's/^%s=\"\\(.*\\)\"$/\\1/p' %s", k, conf)
+    # The first setting: a test may append another one for a while.
+    secrets = [host.check_output("sed -n 's/^%s=\"\\(.*\\)\"$/\\1/p' %s | head -n 1", k, conf)
                for k in ("DB_BASE_PASSWD", "DB_BASE_PASSWD_RO")]
     assert all(len(s) == 20 for s in secrets), secrets
     return secrets
+
+
+_passwords = {}
+
+
+def assert_no_db_password(host, output):
+    """No DB password of any OAR2 server of the scenario is in `output`. Every
+    run of ansible and ansible-playbook made by the tests is checked with it."""
+    inventory = host.backend.ansible_inventory
+    if inventory not in _passwords:
+        from testinfra.utils.ansible_runner import AnsibleRunner
+        _passwords[inventory] = [secret for name in AnsibleRunner(inventory).get_hosts("oar2_servers")
+                                 for secret in db_passwords(other_host(host, name))]
+    for secret in _passwords[inventory]:
+        assert secret not in output, "a DB password of oar.conf is in the output"
 
 
 QUEUES_SQL = "SELECT queue_name, priority, scheduler_policy, state FROM queues ORDER BY queue_name"
@@ -182,6 +199,7 @@ def run_playbook(host, book, extra_vars=None, limit=None, check=False, diff=Fals
         cmd = ["ansible-playbook", "-i", host.backend.ansible_inventory, book, "-e", "@" + extra]
         cmd += ["--limit", limit] * bool(limit) + ["--check"] * check + ["--diff"] * diff + ["-v"] * verbosity
         report, out = run_json_callback(cmd)
+    assert_no_db_password(host, out.stdout + out.stderr)
     return PlayRun(out.returncode, report, out.stdout + out.stderr)
 
 

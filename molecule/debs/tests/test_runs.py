@@ -5,6 +5,7 @@ import functools
 import glob
 import http.server
 import os
+import re
 import subprocess
 import threading
 
@@ -134,18 +135,20 @@ def test_source_from_a_controller_directory_and_archive(host, tmp_path):
     subprocess.run(["tar", "-C", str(tmp_path), "-xf", str(tmp_path / "src.tar")], check=True)
     archive = str(tmp_path / "oar3-3.0.1.tar.gz")
     subprocess.run(["tar", "-C", str(tmp_path), "-czf", archive, "oar3-3.0.1"], check=True)
-    for path in (str(src), archive):
-        debs = str(tmp_path / ("debs-" + os.path.basename(path)))
+    # One debs directory: the two sources (same __version__) must not make the same file.
+    debs = str(tmp_path / "debs")
+    for n, path in enumerate((str(src), archive), 1):
         run = run_play(host, role_play("debs"), {"oar3_source_path": path, "oar3_debs_dir": debs},
                        limit="oar2-deb12")
         assert run.rc == 0, run.failures()
         assert run.ran("with dpkg-buildpackage") == {"oar2-deb12"}
         oar = [os.path.basename(d) for d in glob.glob(os.path.join(debs, "bookworm", "python3-oar_*.deb"))]
-        # From a directory the version is the source's own (the real 3.0.1 says 3.0.1.dev1).
-        assert len(oar) == 1 and oar[0].startswith("python3-oar_3.0.1") and oar[0].endswith("-0oar3~deb12_all.deb")
-        again = run_play(host, role_play("debs"), {"oar3_source_path": path, "oar3_debs_dir": debs},
-                         limit="oar2-deb12")
-        assert again.rc == 0 and not again.ran("with dpkg-buildpackage"), again.failures()
+        # The version is the source's own (the real 3.0.1 says 3.0.1.dev1) and its fingerprint.
+        assert len(oar) == n and all(re.match(r"python3-oar_3\.0\.1[^_]*\+s[0-9a-f]{7}-0oar3~deb12_all\.deb$", d)
+                                     for d in oar), oar
+    again = run_play(host, role_play("debs"), {"oar3_source_path": str(src), "oar3_debs_dir": debs},
+                     limit="oar2-deb12")
+    assert again.rc == 0 and not again.ran("with dpkg-buildpackage"), again.failures()
 
 
 def test_package_that_cannot_run_is_not_installed(host, tmp_path):

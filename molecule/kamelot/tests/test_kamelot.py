@@ -86,25 +86,6 @@ def test_check_mode_changes_nothing(host):
     assert state(host) == before
 
 
-REFUSALS = [
-    ({"oar3_kamelot_hierarchy_labels": "resource_id,rack"}, "rack is not a column of the resources table"),
-    ({"oar3_kamelot_hierarchy_labels": "resource_id, cpu"}, "must be column names separated by commas"),
-    ({"oar3_kamelot_queues": [{"name": "nosuchqueue"}]}, "no queue nosuchqueue on this server"),
-    ({"oar3_kamelot_queues": [{"name": "default", "priority": "high"}]}, "argument 'priority' is of type"),
-    ({"oar3_kamelot_state": "maybe"}, "oar3_kamelot_state must be one of: present, absent"),
-    ({"oar3_kamelot_smoke_user": ""}, "oar3_kamelot_smoke_user is empty"),
-]
-
-
-@pytest.mark.parametrize("extra, message", REFUSALS, ids=[m[:30] for _, m in REFUSALS])
-def test_bad_input_is_refused_and_changes_nothing(host, extra, message):
-    before = state(host)
-    run = kamelot(host, **dict({"oar3_kamelot_queues": [{"name": "besteffort"}]}, **extra))
-    assert run.rc != 0
-    assert message in "\n".join(run.failures().values()), run.failures()
-    assert state(host) == before
-
-
 @pytest.mark.parametrize("edit, message", [
     ('QUOTAS="yes"', 'QUOTAS="yes" but QUOTAS_CONF_FILE /etc/oar/quotas_conf.json cannot be read'),
     ('DB_BASE_PASSWD_RO="ro@pass:word"', "DB_BASE_PASSWD_RO contains '/'"),

@@ -5,7 +5,6 @@ test_kao_restarts.py, and test_kao_rollback.py last.)"""
 
 import json
 
-import pytest
 from kaotest import LOG, almighty_pid, kao, log_since, log_size, logs_launches, state
 from oartest import bash_reads, db_passwords, job_state, perl_reads, psql, wait_for
 
@@ -69,24 +68,8 @@ def test_check_mode_changes_nothing_and_diff_hides_secrets(host):
         assert secret not in run.output
 
 
-REFUSALS = [
-    ({"oar3_kao_state": "maybe"}, "oar3_kao_state must be one of: present, absent"),
-    ({"oar3_kao_smoke_user": ""}, "oar3_kao_smoke_user is empty"),
-    ({"oar3_kao_timeout": "soon"}, "oar3_kao_timeout"),
-]
-
-
-@pytest.mark.parametrize("extra, message", REFUSALS, ids=[m[:30] for _, m in REFUSALS])
-def test_bad_input_is_refused_and_changes_nothing(host, extra, message):
-    before = state(host)
-    run = kao(host, **dict({"oar3_kao_state": "absent"}, **extra))
-    assert run.rc != 0
-    assert message in "\n".join(run.failures().values()), run.failures()
-    assert state(host) == before
-
-
 def test_quotas_without_their_file_are_refused(host):
-    assert kao(host, oar3_kao_state="absent").rc == 0
+    # On the switched server: the check is made on every run, not only the first.
     host.check_output("cp -p /etc/oar/oar.conf /root/oar.conf.keep && echo 'QUOTAS=\"yes\"' >>/etc/oar/oar.conf")
     try:
         before = state(host)
@@ -96,7 +79,6 @@ def test_quotas_without_their_file_are_refused(host):
         assert state(host) == before
     finally:
         host.check_output("mv /root/oar.conf.keep /etc/oar/oar.conf")
-        assert kao(host).rc == 0
 
 
 def test_a_failing_kao_is_rolled_back(host):
