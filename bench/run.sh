@@ -87,6 +87,7 @@ script_t=() play_t=() rerun_t=() rerun_changed=() rerun_restarts=0
 for r in $(seq "$reps"); do
     say "repetition $r of $reps: the seed script on one server"
     servers 1
+    [ -n "${oar2_version:-}" ] || oar2_version=$(docker exec oar3-bench-1 dpkg-query -W -f='${Version}' oar-server)
     docker cp bench/seed-procedure.sh oar3-bench-1:/root/seed-procedure.sh
     [ -s "$out/procset.tar.gz" ] || python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(*sys.argv[1:])' \
         "$PROCSET_URL" "$out/procset.tar.gz" || die "cannot download $PROCSET_URL"
@@ -136,9 +137,9 @@ remove_servers
 script_m=$(median "${script_t[@]}")
 play_m=$(median "${play_t[@]}")
 {
-    printf '%s, %s cores, %s GiB; Debian %s servers, OAR3 %s (%s); %s repetition(s), medians in seconds\n\n' \
-        "$(date -u +%Y-%m-%d)" "$(nproc)" "$(free -g | awk '/^Mem:/ {print $2}')" "$REL" "$OAR3_VERSION" \
-        "${OAR3_SOURCE:-stand-in fixture}" "$reps"
+    printf '%s, %s cores, %s GiB; Debian %s servers (OAR2 %s), OAR3 %s (%s); %s; %s repetition(s), medians in seconds\n\n' \
+        "$(date -u +%Y-%m-%d)" "$(nproc)" "$(free -g | awk '/^Mem:/ {print $2}')" "$REL" "$oar2_version" "$OAR3_VERSION" \
+        "${OAR3_SOURCE:-stand-in fixture}" "$(ansible --version | sed -n '1s/[][]//gp')" "$reps"
     echo "| run | seconds | note |"
     echo "|---|---|---|"
     echo "| seed-procedure.sh, 1 server, cold | $script_m | |"
