@@ -72,12 +72,16 @@ def test_second_run_rebuilds_and_changes_nothing(host):
     assert [os.stat(d).st_mtime for d in debs] == mtimes
 
 
-def test_check_mode_on_a_server_without_oar3_changes_nothing(host):
+def test_check_mode_on_a_server_without_oar3_changes_nothing(host, tmp_path):
     host.check_output("apt-get purge -y -q python3-oar python3-procset")
     try:
-        run = run_play(host, role_play("debs"), limit="oar2-deb12", check=True)
+        # A controller without any build yet: check mode says what it would build, and builds nothing.
+        run = run_play(host, role_play("debs"), {"oar3_debs_dir": str(tmp_path)}, limit="oar2-deb12", check=True)
         assert run.rc == 0, run.failures()
         assert run.changed("oar2-deb12") > 0
+        assert {"Would build python3-procset", "Would build python3-oar"} <= {
+            line.split(" from ")[0] for line in re.findall(r"Would build [^\n\"]+", run.output)}, run.output[-3000:]
+        assert not glob.glob(str(tmp_path / "*" / "*.deb"))
         assert packages(host) == {"python3-oar": None, "python3-procset": None}
     finally:
         assert run_play(host, role_play("debs"), limit="oar2-deb12").rc == 0
