@@ -77,10 +77,26 @@ unit_tests() {
     (cd "$installed" && pytest -q -p no:cacheprovider tests/unit)
 }
 step "unit tests" unit_tests
+# The DB passwords of the scenario's servers (random per container), one per line.
+db_passwords() {
+    local c
+    for c in $(docker ps -q --filter label=owner=molecule); do
+        docker exec "$c" sh -c '[ ! -f /etc/oar/oar.conf ] ||
+            sed -n "s/^DB_BASE_PASSWD\(_RO\)\{0,1\}=\"\(.\{1,\}\)\"$/\2/p" /etc/oar/oar.conf'
+    done
+}
 scenario() {
-    molecule test -s "$1" || return 1
+    local log="$work/molecule-$1.log" rc=0 found left
+    # All of the output (molecule's runs are --diff -vvv) goes to the log; the
+    # servers are destroyed only once it is checked for their DB passwords.
+    molecule test -s "$1" --destroy never 2>&1 | tee "$log" | grep --line-buffered -E '^(INFO|WARNING|ERROR)|^=+ .* =+$' ||
+        rc=$?
+    [ "$rc" -eq 0 ] || tail -n 150 "$log" >&2
+    found=$(db_passwords | grep -c -F -f - "$log") || true
+    molecule destroy -s "$1" >>"$log" 2>&1 || { echo "molecule destroy -s $1 failed (log: $log)" >&2; return 1; }
+    [ "$rc" -eq 0 ] || return 1
+    [ "$found" = 0 ] || { echo "a DB password of the servers is in $found line(s) of $log" >&2; return 1; }
     # Destroying must leave nothing behind.
-    local left
     left=$(docker ps -a --filter label=owner=molecule --format '{{.Names}}')
     [ -z "$left" ] || { echo "containers left behind by scenario $1: $left" >&2; return 1; }
 }
