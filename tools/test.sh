@@ -85,17 +85,26 @@ db_passwords() {
             sed -n "s/^DB_BASE_PASSWD\(_RO\)\{0,1\}=\"\(.\{1,\}\)\"$/\2/p" /etc/oar/oar.conf'
     done
 }
+logs="$STATE_DIR/test-logs"
+mkdir -p "$logs"
 scenario() {
-    local log="$work/molecule-$1.log" rc=0 found left
-    # All of the output (molecule's runs are --diff -vvv) goes to the log; the
-    # servers are destroyed only once it is checked for their DB passwords.
-    molecule test -s "$1" --destroy never 2>&1 | tee "$log" | grep --line-buffered -E '^(INFO|WARNING|ERROR)|^=+ .* =+$' ||
-        rc=$?
-    [ "$rc" -eq 0 ] || tail -n 150 "$log" >&2
-    found=$(db_passwords | grep -c -F -f - "$log") || true
+    local log="$logs/molecule-$1.log" rc=0 secrets found left
+    molecule destroy -s "$1" >"$log" 2>&1 || { echo "molecule destroy -s $1 failed (log: $log)" >&2; return 1; }
+    # All of the output goes to the log (molecule's playbooks run with --diff
+    # -vvv); the servers are destroyed only once it is searched for their DB
+    # passwords, failed or not.
+    molecule test -s "$1" --destroy never 2>&1 | tee -a "$log" |
+        grep --line-buffered -E '^(INFO|WARNING|ERROR)|^=+ .* =+$' || rc=$?
+    [ "$rc" -eq 0 ] || { tail -n 150 "$log" >&2; echo "molecule test -s $1 failed (log: $log)" >&2; }
+    secrets=$(db_passwords)
     molecule destroy -s "$1" >>"$log" 2>&1 || { echo "molecule destroy -s $1 failed (log: $log)" >&2; return 1; }
-    [ "$rc" -eq 0 ] || return 1
+    if [ -z "$secrets" ]; then
+        echo "no DB password could be read from the servers of scenario $1 (log: $log)" >&2
+        return 1
+    fi
+    found=$(grep -c -F -f <(printf '%s\n' "$secrets") "$log") || true
     [ "$found" = 0 ] || { echo "a DB password of the servers is in $found line(s) of $log" >&2; return 1; }
+    [ "$rc" -eq 0 ] || return 1
     # Destroying must leave nothing behind.
     left=$(docker ps -a --filter label=owner=molecule --format '{{.Names}}')
     [ -z "$left" ] || { echo "containers left behind by scenario $1: $left" >&2; return 1; }
