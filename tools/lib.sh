@@ -43,13 +43,18 @@ DEBIAN_MIRROR=${OAR3_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 # A containerised OAR2 server from the test image of Debian RELEASE, with the
 # flags of .config/molecule/config.yml: systemd as PID 1 without --privileged,
-# apt's downloads kept on this machine.
+# apt's downloads kept on this machine. Each container gets its own archives
+# directory, as each real server has: apt locks that directory for a whole
+# download, so servers sharing one would fail on its lock. It starts with hard
+# links to the release's shared cache (the tests' downloads), never to its lock.
 run_oar2_container() {  # name owner-label release
-    mkdir -p "$STATE_DIR/apt/$3"
+    local cache="$STATE_DIR/apt/$3-$1"
+    mkdir -p "$STATE_DIR/apt/$3" "$cache"
+    find "$STATE_DIR/apt/$3" -maxdepth 1 -name '*.deb' -exec cp -ln -t "$cache" {} +
     docker run -d --name "$1" --hostname "$1" --label "owner=$2" \
         --cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
         --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
-        -v "$STATE_DIR/apt/$3:/var/cache/apt/archives" --stop-signal SIGRTMIN+3 -e container=docker \
+        -v "$cache:/var/cache/apt/archives" --stop-signal SIGRTMIN+3 -e container=docker \
         "oar3-test/oar2-server:$3" /lib/systemd/systemd >/dev/null
 }
 
