@@ -1,5 +1,6 @@
 """Role oar.oar3.kamelot on Debian 12 and 13 OAR2 servers: the switch, the
-record, the checks, the refusals, the rollback."""
+record, the checks, the refusals, the rollback. (Then
+test_kamelot_failing.py, on both servers at once.)"""
 
 import json
 
@@ -101,24 +102,6 @@ def test_settings_oar3_cannot_run_with_are_refused(host, edit, message):
         assert state(host) == before
     finally:
         host.check_output("mv /root/oar.conf.keep /etc/oar/oar.conf")
-
-
-def test_a_failing_scheduler_is_caught_and_the_queue_restored(host):
-    # A scheduler that exits 2 makes OAR2's metascheduler disable the queue.
-    assert kamelot(host, oar3_kamelot_state="absent").rc == 0
-    before = queue_table(host)
-    host.check_output("cp -p /usr/lib/oar/kamelot /root/kamelot.real && printf '#!/bin/sh\\nexit 2\\n' "
-                      ">/usr/lib/oar/kamelot")
-    try:
-        run = kamelot(host)
-        assert run.rc != 0
-        failure = "\n".join(run.failures().values())
-        assert "were put back to their previous scheduler, priority and state" in failure
-        assert "returned a bad value: 2" in failure
-        assert queue_table(host) == before  # scheduler, priority and Active state back
-    finally:
-        host.check_output("cp -p /root/kamelot.real /usr/lib/oar/kamelot")
-        assert kamelot(host, oar3_kamelot_state="absent").rc == 0
 
 
 def test_rollback_gives_back_oar2_byte_for_byte(host):

@@ -1,7 +1,7 @@
 """Role oar.oar3.kao on Debian 12 and 13 OAR2 servers (after debs and
 kamelot): the switch, the record, Almighty running kao, no needless restart,
-check mode, refusals, and a failing kao rolled back. (Then
-test_kao_restarts.py, and test_kao_rollback.py last.)"""
+check mode, refusals. (Then test_kao_restarts.py, and test_kao_rollback.py
+last.)"""
 
 import json
 
@@ -78,27 +78,3 @@ def test_quotas_without_their_file_are_refused(host):
         assert state(host) == before
     finally:
         host.check_output("mv /root/oar.conf.keep /etc/oar/oar.conf")
-
-
-def test_a_failing_kao_is_rolled_back(host):
-    # Almighty stops on a metascheduler exit value other than 0, 1 or 2.
-    assert kao(host, oar3_kao_state="absent").rc == 0
-    before = state(host)[:2]
-    host.check_output("cp -p /usr/lib/oar/kao /root/kao.real && printf '#!/bin/sh\\nexit 3\\n' >/usr/lib/oar/kao")
-    try:
-        size = log_size(host)
-        run = kao(host)
-        assert run.rc != 0
-        failure = "\n".join(run.failures().values())
-        assert "oar.conf was put back as it was before the change" in failure, failure
-        assert "returned an unknown value" in failure, failure
-        assert state(host)[:2] == before  # oar.conf byte for byte, and the queues
-        assert not host.file("/etc/ansible/facts.d/oar3_kao.fact.pending").exists
-        assert host.service("oar-server").is_running
-        if logs_launches(host):
-            wait_for("a round by oar_meta_sched",
-                     lambda: "[/usr/lib/oar/oar_meta_sched]" in log_since(host, size).split("Start Almighty")[-1])
-    finally:
-        host.check_output("cp -p /root/kao.real /usr/lib/oar/kao")
-    run = kao(host)
-    assert run.rc == 0, run.failures()

@@ -1,7 +1,9 @@
 """Every restart of oar-server by the role gives each queue back the state
-it had before the run, on both servers at once (one play per step)."""
+it had before the run, and a kao that fails its first round is rolled back,
+on both servers at once (one play per step)."""
 
-from oartest import other_host, psql, queue_table, role_play, run_play
+from kaotest import log_since, log_size, logs_launches, state
+from oartest import other_host, psql, queue_table, role_play, run_play, wait_for
 
 testinfra_hosts = ["oar2-deb12"]  # each test drives both servers
 HOSTS = ["oar2-deb12", "oar2-deb13"]
@@ -67,4 +69,33 @@ def test_a_queue_that_oar2_disables_at_the_restart_is_given_back_and_reported(ho
     lines = restored_lines(run)
     assert len(lines) == 2 and all("queue(s) besteffort" in line for line in lines), run.output[-3000:]
     assert queues(all_hosts) == before
+    kao_everywhere(host, "present")
+
+
+def test_a_failing_kao_is_rolled_back(host):
+    all_hosts = servers(host)
+    kao_everywhere(host, "absent")
+    before = {h.backend.host: state(h)[:2] for h in all_hosts}  # the queues, and oar.conf byte for byte
+    # Almighty stops on a metascheduler exit value other than 0, 1 or 2.
+    for h in all_hosts:
+        h.check_output("cp -p /usr/lib/oar/kao /root/kao.real && printf '#!/bin/sh\\nexit 3\\n' >/usr/lib/oar/kao")
+    try:
+        sizes = {h.backend.host: log_size(h) for h in all_hosts}
+        run = run_play(host, role_play("kao"))
+        assert run.rc != 0
+        failures = run.failures()
+        assert set(failures) == set(HOSTS), failures
+        for name, failure in failures.items():
+            assert "oar.conf was put back as it was before the change" in failure, (name, failure)
+            assert "returned an unknown value" in failure, (name, failure)
+        assert {h.backend.host: state(h)[:2] for h in all_hosts} == before
+        for h in all_hosts:
+            assert not h.file("/etc/ansible/facts.d/oar3_kao.fact.pending").exists
+            assert h.service("oar-server").is_running
+            if logs_launches(h):
+                wait_for("a round by oar_meta_sched", lambda h=h: "[/usr/lib/oar/oar_meta_sched]"
+                         in log_since(h, sizes[h.backend.host]).split("Start Almighty")[-1])
+    finally:
+        for h in all_hosts:
+            h.check_output("cp -p /root/kao.real /usr/lib/oar/kao")
     kao_everywhere(host, "present")
