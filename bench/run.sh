@@ -5,7 +5,8 @@
 #   2. migrate.yml again on the migrated server: time, changed count, and
 #      whether oar-server was restarted
 #   3. migrate.yml on 4 and 8 servers in one play (one build, many installs),
-#      with the per-task profile of the largest run
+#      with the per-task profile of the largest run, and the seed script on as
+#      many servers at once: what the machine itself allows
 #   4. building python3-oar: the collection's pybuild method versus upstream's
 #      packaging, each on a fresh builder
 # Each figure is the median of the repetitions. OAR3 is the stand-in fixture
@@ -80,6 +81,28 @@ started() {  # when oar-server last (re)started on the first server
     docker exec oar3-bench-1 systemctl show -P ActiveEnterTimestampMonotonic oar-server
 }
 
+seed_on() {  # n: the seed script on servers 1..n at once (the files are copied first)
+    local i pids=() rc=0
+    for i in $(seq "$1"); do
+        docker exec -e OAR3_REPO=/srv/oar3.git -e OAR3_VERSION="$OAR3_VERSION" -e PROCSET_SDIST=/root/procset.tar.gz \
+            "oar3-bench-$i" bash /root/seed-procedure.sh &
+        pids+=($!)
+    done
+    for i in "${pids[@]}"; do wait "$i" || rc=1; done
+    return $rc
+}
+
+seed() {  # log n: seed_on n, timed, on servers that have the script and procset's sdist
+    local i
+    [ -s "$out/procset.tar.gz" ] || python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(*sys.argv[1:])' \
+        "$PROCSET_URL" "$out/procset.tar.gz" || die "cannot download $PROCSET_URL"
+    for i in $(seq "$2"); do
+        docker cp bench/seed-procedure.sh "oar3-bench-$i:/root/seed-procedure.sh"
+        docker cp "$out/procset.tar.gz" "oar3-bench-$i:/root/procset.tar.gz"
+    done
+    timed "$1" seed_on "$2"
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 median() { printf '%s\n' "$@" | python3 -c 'import statistics, sys; print("%.1f" % statistics.median(map(float, sys.stdin)))'; }
 
@@ -88,12 +111,7 @@ for r in $(seq "$reps"); do
     say "repetition $r of $reps: the seed script on one server"
     servers 1
     [ -n "${oar2_version:-}" ] || oar2_version=$(docker exec oar3-bench-1 dpkg-query -W -f='${Version}' oar-server)
-    docker cp bench/seed-procedure.sh oar3-bench-1:/root/seed-procedure.sh
-    [ -s "$out/procset.tar.gz" ] || python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(*sys.argv[1:])' \
-        "$PROCSET_URL" "$out/procset.tar.gz" || die "cannot download $PROCSET_URL"
-    docker cp "$out/procset.tar.gz" oar3-bench-1:/root/procset.tar.gz
-    timed "$out/seed-$r.log" docker exec -e OAR3_REPO=/srv/oar3.git -e OAR3_VERSION="$OAR3_VERSION" \
-        -e PROCSET_SDIST=/root/procset.tar.gz oar3-bench-1 bash /root/seed-procedure.sh
+    seed "$out/seed-$r.log" 1
     script_t+=("$elapsed")
 
     say "repetition $r of $reps: migrate.yml on one server, cold, then again"
@@ -122,15 +140,20 @@ if [ -z "$smoke" ]; then
         build_rows+="| build.yml ($method), fresh builder | $(median "${times[@]}") | |"$'\n'
     done
     for n in 4 8; do
-        times=()
+        times=() script_n=()
         for r in $(seq "$reps"); do
+            say "repetition $r of $reps: the seed script on $n servers at once"
+            servers "$n"
+            seed "$out/seed-$n-$r.log" "$n"
+            script_n+=("$elapsed")
             say "repetition $r of $reps: migrate.yml on $n servers, cold"
             servers "$n"
             playbook "$out/migrate-$n-$r.log" oar.oar3.migrate "$out/debs-$n-$r"
             times+=("$elapsed")
         done
-        m=$(median "${times[@]}")
-        scale_rows+="| migrate.yml, $n servers, cold | $m | $(ratio "$m" "$(median "${play_t[@]}")")x of 1 server |"$'\n'
+        s=$(median "${script_n[@]}") m=$(median "${times[@]}")
+        scale_rows+="| seed-procedure.sh, $n servers at once, cold | $s | $(ratio "$s" "$(median "${script_t[@]}")")x of 1 server |"$'\n'
+        scale_rows+="| migrate.yml, $n servers, cold | $m | $(ratio "$m" "$(median "${play_t[@]}")")x of 1 server, $(ratio "$m" "$s")x the script |"$'\n'
     done
 fi
 remove_servers
