@@ -11,7 +11,7 @@
 #      packaging, each on a fresh builder
 # Each figure is the median of the repetitions. OAR3 is the stand-in fixture
 # (molecule/shared/oar3-standin) unless OAR3_SOURCE names a checkout.
-#   bash bench/run.sh                 all of it, 3 repetitions (about an hour)
+#   bash bench/run.sh                 all of it, 3 repetitions (about 50 minutes on 2 cores)
 #   bash bench/run.sh --reps N        N repetitions
 #   bash bench/run.sh --smoke         1 and 2 once, on one server; fails unless
 #                                     both succeed and the re-run changes nothing
