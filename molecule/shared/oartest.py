@@ -180,6 +180,15 @@ class PlayRun:
                 for h, r in t["hosts"].items() if not r.get("skipped")}
 
 
+def assert_failed_on(run, hosts, *messages):
+    """`run` failed on each of `hosts` and on no other, each failure saying every one of `messages`."""
+    failures = run.failures()
+    assert run.rc != 0 and set(failures) == set(hosts), failures
+    for name, failure in failures.items():
+        for message in messages:
+            assert message in failure, (name, failure)
+
+
 def run_play(host, play, extra_vars=None, limit=None, check=False, diff=False, verbosity=0):
     """Run a playbook given as Python data (a list of plays); return a PlayRun."""
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,7 +1,7 @@
 """Last: a scheduler that fails its first round, on both servers at once (one
 play, as users run it): each server's queue is put back and the play says why."""
 
-from oartest import other_host, queue_table, role_play, run_play
+from oartest import assert_failed_on, other_host, queue_table, role_play, run_play
 
 testinfra_hosts = ["oar2-deb12"]  # the test drives both servers
 HOSTS = ["oar2-deb12", "oar2-deb13"]
@@ -21,13 +21,8 @@ def test_a_failing_scheduler_is_caught_and_the_queue_restored(host):
         h.check_output("cp -p /usr/lib/oar/kamelot /root/kamelot.real && printf '#!/bin/sh\\nexit 2\\n' "
                        ">/usr/lib/oar/kamelot")
     try:
-        run = kamelot_everywhere(host)
-        assert run.rc != 0
-        failures = run.failures()
-        assert set(failures) == set(HOSTS), failures
-        for name, failure in failures.items():
-            assert "were put back to their previous scheduler, priority and state" in failure, (name, failure)
-            assert "returned a bad value: 2" in failure, (name, failure)
+        assert_failed_on(kamelot_everywhere(host), HOSTS,
+                         "were put back to their previous scheduler, priority and state", "returned a bad value: 2")
         # Each queue's scheduler, priority and Active state back.
         assert {h.backend.host: queue_table(h) for h in all_hosts} == before
     finally:

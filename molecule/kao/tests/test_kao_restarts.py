@@ -3,7 +3,7 @@ it had before the run, and a kao that fails its first round is rolled back,
 on both servers at once (one play per step)."""
 
 from kaotest import log_since, log_size, logs_launches, state
-from oartest import other_host, psql, queue_table, role_play, run_play, wait_for
+from oartest import assert_failed_on, other_host, psql, queue_table, role_play, run_play, wait_for
 
 testinfra_hosts = ["oar2-deb12"]  # each test drives both servers
 HOSTS = ["oar2-deb12", "oar2-deb13"]
@@ -81,13 +81,8 @@ def test_a_failing_kao_is_rolled_back(host):
         h.check_output("cp -p /usr/lib/oar/kao /root/kao.real && printf '#!/bin/sh\\nexit 3\\n' >/usr/lib/oar/kao")
     try:
         sizes = {h.backend.host: log_size(h) for h in all_hosts}
-        run = run_play(host, role_play("kao"))
-        assert run.rc != 0
-        failures = run.failures()
-        assert set(failures) == set(HOSTS), failures
-        for name, failure in failures.items():
-            assert "oar.conf was put back as it was before the change" in failure, (name, failure)
-            assert "returned an unknown value" in failure, (name, failure)
+        assert_failed_on(run_play(host, role_play("kao")), HOSTS,
+                         "oar.conf was put back as it was before the change", "returned an unknown value")
         assert {h.backend.host: state(h)[:2] for h in all_hosts} == before
         for h in all_hosts:
             assert not h.file("/etc/ansible/facts.d/oar3_kao.fact.pending").exists
