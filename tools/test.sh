@@ -71,7 +71,10 @@ step "build and install the collection tarball" install_collection "$work"
 # that molecule may have left in ~/.ansible/collections.
 step "ansible-lint (production profile)" ansible-lint --offline --profile production -q
 step "ansible-test sanity" sanity
-step "setup-script tests" pytest -q -p no:cacheprovider tools/tests
+# The HTML docs site, built without a warning, and its module and role pages
+# checked in headless Chromium screenshots (tools/tests/test_docs_site.py).
+step "docs site" "$TOOLS_DIR/docs.sh" "$work/docs"
+step "setup-script tests" pytest -q -p no:cacheprovider --ignore=tools/tests/test_docs_site.py tools/tests
 unit_tests() {
     # Against the installed collection, so the imports are the users' ones.
     (cd "$installed" && pytest -q -p no:cacheprovider tests/unit)

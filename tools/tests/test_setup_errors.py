@@ -32,12 +32,12 @@ def assert_clear_error(result, *words):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("script", ["test.sh", "demo.sh", "ensure-docker.sh", "images/build.sh"])
+@pytest.mark.parametrize("script", ["test.sh", "demo.sh", "ensure-docker.sh", "images/build.sh", "docs.sh"])
 def test_refuses_non_root(script):
     assert_clear_error(run(script, user=65534), "run this as root")
 
 
-@pytest.mark.parametrize("script", ["test.sh", "demo.sh", "ensure-docker.sh", "images/build.sh"])
+@pytest.mark.parametrize("script", ["test.sh", "demo.sh", "ensure-docker.sh", "images/build.sh", "docs.sh"])
 def test_refuses_other_os(tmp_path, script):
     os_release = tmp_path / "os-release"
     os_release.write_text('ID=fedora\nPRETTY_NAME="Fedora Linux 41"\n')
@@ -81,3 +81,17 @@ def test_demo_refuses_bad_arguments_before_starting_anything(args, words):
     before = subprocess.run(["docker", "ps", "-aq"], capture_output=True, text=True, check=False).stdout
     assert_clear_error(run("demo.sh", *args), words)
     assert subprocess.run(["docker", "ps", "-aq"], capture_output=True, text=True, check=False).stdout == before
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--keep"], "unknown argument '--keep'"),
+    (["a", "b"], "give one OUTDIR"),
+])
+def test_docs_refuses_bad_arguments(args, words):
+    assert_clear_error(run("docs.sh", *args), words)
+
+
+def test_docs_never_replaces_a_directory_that_is_not_a_site(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine\n")
+    assert_clear_error(run("docs.sh", str(tmp_path)), str(tmp_path), "holds no docs site")
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"
