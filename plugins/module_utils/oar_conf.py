@@ -16,6 +16,7 @@ no Ansible imports here, so it is unit-testable.
 from __future__ import annotations
 
 import collections
+import functools
 import json
 import math
 import re
@@ -104,6 +105,10 @@ def is_bash_special(key):
     return key in BASH_SETS or key in BASH_READS or key.startswith(_BASH_PREFIXES)
 
 
+_ASCII_CONTROL = re.compile(r'[\x00-\x08\x0a-\x1f\x7f]')
+_ODD_CATEGORIES = frozenset(['Cc', 'Cf', 'Cs', 'Zl', 'Zp', 'Zs'])
+
+
 def _odd_character(text):
     """True when text holds a character the three readers could split or strip differently.
 
@@ -112,14 +117,17 @@ def _odd_character(text):
     not), line and paragraph separators, format characters (BOM, zero
     width, bidirectional controls) and lone surrogates.
     """
+    if _ASCII_CONTROL.search(text):
+        return True
+    if text.isascii():
+        return False
     for char in text:
-        if char in ' \t':
-            continue
-        if char.isspace() or unicodedata.category(char) in ('Cc', 'Cf', 'Cs', 'Zl', 'Zp', 'Zs'):
+        if ord(char) > 0x7e and (char.isspace() or unicodedata.category(char) in _ODD_CATEGORIES):
             return True
     return False
 
 
+@functools.lru_cache(maxsize=4096)
 def bash_assignment(line):
     """(exported, name) of a line bash reads as one inert assignment, or None."""
     body = _body(line)
@@ -370,17 +378,16 @@ def file_problems(text, written=()):
     for name, numbers in sorted(special.items()):
         problems.append('%s: set on %s, a variable that bash sets or reads itself; remove it'
                         % (name, _lines(numbers)))
-    for key, index in sorted(dict(written).items()):
+    written = dict(written)
+    first = min(written.values()) if written else len(lines)
+    readings = {}  # line index -> (OAR2's key, OAR3's key, bash's key) of the lines after the first written
+    for number in range(first + 1, len(lines)):
+        assigned = bash_assignment(lines[number])
+        readings[number] = (perl_read_line(lines[number])[0], oar3_read_line(lines[number])[0],
+                            assigned[1] if assigned else None)
+    for key, index in sorted(written.items()):
         for number in range(index + 1, len(lines)):
-            line = lines[number]
-            readers = []
-            if perl_read_line(line)[0] == key:
-                readers.append('OAR2')
-            if oar3_read_line(line)[0] == key:
-                readers.append('OAR3')
-            assigned = bash_assignment(line)
-            if assigned and assigned[1] == key:
-                readers.append('bash')
+            readers = [reader for reader, read in zip(('OAR2', 'OAR3', 'bash'), readings[number]) if read == key]
             if readers:
                 problems.append('%s: line %d sets it again for %s after the line written (an export line?): '
                                 'remove that line or move it before' % (key, number + 1, ' and '.join(readers)))
@@ -514,6 +521,8 @@ def _mask_start(line):
     word followed by more text hides that text too.
     """
     body = _body(line)
+    if not _SECRET_KEY.search(body):
+        return None
     for match in _SECRET_WORD.finditer(body):
         equal = body.find('=', match.end())
         if equal != -1:
@@ -588,6 +597,9 @@ def secret_values(text):
         raw = _body(lines[index])[start:]
         readings = {raw, raw.strip(), raw.split('#', 1)[0].strip(), _perl_value(raw.split('#', 1)[0].strip()),
                     raw.split('#', 1)[0].strip().strip('"\''), raw.strip().strip('"\'')}
+        if not bash_inert(lines[index]):
+            # A command (read KEY <<< value, printf -v KEY value): any of its words may be the value.
+            readings.update(word.strip('"\'') for word in raw.split() if re.search(r'\w', word))
         for value in readings:
             # '""' is how OAR2 reads an empty password: nothing to hide.
             if value and value.strip('"\' \t'):
@@ -653,6 +665,26 @@ def secret_strings(params):
     found = set()
     _walk(params, found)
     return found
+
+
+def mask_secret_keys(value):
+    """The value with every mapping key that is not a plain name but names a secret replaced by a mask.
+
+    A key such as 'DB_BASE_PASSWD=x' holds the secret itself, and Ansible
+    masks values, never keys, when it returns the arguments.
+    """
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if isinstance(key, str) and is_secret(key) and not _KEY.match(key):
+                key = MASK
+                while key in value or key in out:
+                    key += '*'
+            out[key] = mask_secret_keys(item)
+        return out
+    if isinstance(value, list):
+        return [mask_secret_keys(item) for item in value]
+    return value
 
 
 # ---------------------------------------------------------------- temporary files

@@ -204,6 +204,9 @@ class OarConfModule(AnsibleModule):
         # option, a wrong type) returns the arguments, shown at -vvv.
         super(OarConfModule, self)._load_params()
         self.no_log_values.update(oar_conf.secret_strings(self.params))
+        # A key that holds a secret itself ('DB_BASE_PASSWD=x') is refused
+        # anyway; masked here, as Ansible masks values only.
+        self.params = oar_conf.mask_secret_keys(self.params)
 
     def _log_invocation(self):
         # AnsibleModule logs its arguments to the target's journal while it
@@ -386,11 +389,14 @@ def write_new(target, data, old_stat, make_name):
         with os.fdopen(fd, 'wb') as f:
             f.write(data)
             f.flush()
+            # Synced while still 0600 and ours: a run killed until now leaves
+            # a private file, which the next run removes.
+            os.fsync(f.fileno())
             if old_stat is not None:
                 # chown before chmod: chown may clear set-id bits.
                 os.fchown(f.fileno(), old_stat.st_uid, old_stat.st_gid)
                 os.fchmod(f.fileno(), stat.S_IMODE(old_stat.st_mode))
-            os.fsync(f.fileno())
+                os.fsync(f.fileno())
     except BaseException:
         try:
             os.unlink(name, dir_fd=target.dir_fd)
