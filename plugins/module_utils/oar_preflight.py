@@ -11,10 +11,14 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.oar.oar3.plugins.module_utils.oar_conf import (  # noqa: F401 (DB_URL_* kept importable)
-    DB_URL_BREAKERS, DB_URL_KEYS, db_url_problem, is_secret, perl_read_line, split_lines)
+from ansible_collections.oar.oar3.plugins.module_utils import oar_conf
+from ansible_collections.oar.oar3.plugins.module_utils.oar_conf import db_url_problem, is_secret, perl_read_line, split_lines
 
 DEFAULT_QUOTAS_FILE = "/etc/oar/quotas_conf.json"
+# OAR3 builds its database URL from these without escaping. The rule and its
+# message are oar_conf's (db_url_problem), which refuses to write such values.
+DB_URL_KEYS = oar_conf.DB_URL_KEYS
+DB_URL_BREAKERS = oar_conf.DB_URL_BREAKERS
 
 
 def read_conf(text):
@@ -33,7 +37,6 @@ def problems(values, read_file):
     file's text or raises OSError."""
     found = []
     for key in DB_URL_KEYS:
-        # The rule and its message are oar_conf's, which refuses to write such a value.
         problem = db_url_problem(key, values.get(key, ""))
         if problem:
             found.append(problem)

@@ -408,7 +408,7 @@ def write_new(target, data, old_stat, make_name):
 
 def temp_token():
     rand = random.SystemRandom()
-    return ''.join(rand.choice(_TOKEN_CHARS) for _ in range(8))
+    return ''.join(rand.choice(_TOKEN_CHARS) for dummy in range(8))
 
 
 def write_atomic(target, data, old_stat):

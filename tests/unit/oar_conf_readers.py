@@ -220,7 +220,7 @@ def real_bash_read(work, cases, locale='C.UTF-8'):
     if os.path.exists(os.path.join(work, 'ran')):
         with open(os.path.join(work, 'ran'), 'rb') as f:
             for record in f.read().decode('utf-8', 'replace').splitlines():
-                case, _, command = record.partition(' ')
+                case, dummy, command = record.partition(' ')
                 ran.setdefault(case, []).append(command)
 
     def by_case(stream):
@@ -234,7 +234,7 @@ def real_bash_read(work, cases, locale='C.UTF-8'):
         finished = body.endswith(b'\4') and b'\3' in body
         stdout, stderr, values = body, errs.get(index, b'') if index in errs else b'?', {}
         if finished:
-            stdout, _, after = body.rpartition(b'\3')
+            stdout, dummy, after = body.rpartition(b'\3')
             if after:
                 fields = after[:-1].split(b'\0')[:-1]
                 for key, isset, value in zip(keys, fields[0::2], fields[1::2]):

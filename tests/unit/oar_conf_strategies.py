@@ -36,8 +36,8 @@ WORDS = ['kao', 'oar_meta_sched', '/usr/lib/oar/kao', 'resource_id,network_addre
          '0', '6666', '-5', '0.5', '1.0', '-0.0', '12345678901234567890']
 NUMBER_WORDS = ['nan', 'NaN', '-nan', 'inf', '-Infinity', 'sNaN', 'NaN12', '-sNaN3', '1_000', '0x10', '1e999', '0.0',
                 '-0', '007', '1.50', '.5', '5.', '+5', '\u0661\u0662', 'Inf', '0_0', '1e3', '00', '1E5']
-HOSTILE_BITS = list('"#$`\\\' \t\n\r\x00\x0b\x0c') + ['\xa0', '\u2003', '\ufeff', '\u2028', '\xe9', '$(id)', '`id`',
-                                                     '${X}', '; id', '\udcff', '\x85', '\u200b']
+HOSTILE_BITS = list('"#$`\\\' \t\n\r\x00\x0b\x0c') + [
+    '\xa0', '\u2003', '\ufeff', '\u2028', '\xe9', '$(id)', '`id`', '${X}', '; id', '\udcff', '\x85', '\u200b']
 COMMENT_CHARS = SAFE + '"#$`\\\'\t\xe9\xa0\u2003\x00\x0b\x0c\u202e\ufeff'
 INDENTS = ['', ' ', '\t', '  ', '\x0b', '\xa0', '\x0c', '\u3000']
 TAILS = ['', ' # why', '\t#c', '#x', '\xa0# c', '\x0b# c', '\x0c#c', '\u2003# c', ' #', ' # c\r', '  # tail',
@@ -76,7 +76,7 @@ class Chooser(object):
         return self.below(one_in) == one_in - 1
 
     def text(self, alphabet, low, high):
-        return ''.join(self.pick(alphabet) for _ in range(low + self.below(high - low + 1)))
+        return ''.join(self.pick(alphabet) for dummy in range(low + self.below(high - low + 1)))
 
 
 # ---------------------------------------------------------------- keys and values
@@ -123,7 +123,7 @@ def value(c, hostile):
     if kind == 7:
         return c.pick(NUMBER_WORDS)
     if kind in (8, 9):
-        return ''.join(c.pick(HOSTILE_BITS) if c.below(2) else plain(c) for _ in range(1 + c.below(4)))
+        return ''.join(c.pick(HOSTILE_BITS) if c.below(2) else plain(c) for dummy in range(1 + c.below(4)))
     if kind == 10:
         return plain(c) + c.pick('@%:/?#') + plain(c)
     return c.pick([0.5, None, [1], {'a': 1}, -1.5])
@@ -181,7 +181,7 @@ def line(c, hostile):
 
 def conf_file(c, hostile):
     """oar.conf bytes: a few lines, now and then a byte that is not UTF-8."""
-    text = '\n'.join(line(c, hostile) for _ in range(c.below(7))) + c.pick(['\n', '\n', ''])
+    text = '\n'.join(line(c, hostile) for dummy in range(c.below(7))) + c.pick(['\n', '\n', ''])
     data = text.encode('utf-8', 'surrogatepass')
     if hostile and c.chance(30):
         at = c.below(len(data) + 1)
@@ -192,14 +192,14 @@ def conf_file(c, hostile):
 def request(c, hostile):
     """(settings, absent, remove) for oar_conf, mostly well formed."""
     settings = {}
-    for _ in range(c.below(4)):
+    for dummy in range(c.below(4)):
         settings[key(c, hostile)] = value(c, hostile)
     if c.below(2):
         settings[c.pick(SECRET_POOL)] = secret_value(c, hostile)
     if hostile and c.chance(25):
         settings[c.pick(BAD_KEYS)] = value(c, hostile)
-    absent = sorted({c.pick(POOL) for _ in range(c.below(3))} - set(settings))
-    remove = sorted({c.pick(POOL) for _ in range(c.below(2))} - set(settings) - set(absent))
+    absent = sorted({c.pick(POOL) for dummy in range(c.below(3))} - set(settings))
+    remove = sorted({c.pick(POOL) for dummy in range(c.below(2))} - set(settings) - set(absent))
     return settings, absent, remove
 
 

@@ -35,8 +35,8 @@ def secrets_of(data, request_settings):
 
 
 def check_accepted(batch_dir, accepted, locale):
-    runs = readers.real_bash_read(os.path.join(batch_dir, 'bash'), [(path, list(expected)) for path, _, expected, _, _
-                                                                   in accepted], locale)
+    to_source = [(case[0], list(case[2])) for case in accepted]
+    runs = readers.real_bash_read(os.path.join(batch_dir, 'bash'), to_source, locale)
     perls = readers.real_perl_read([a[0] for a in accepted]) if os.environ.get('OAR3_PERL_LIB_DIR') else None
     for index, (path, data, expected, gone, request) in enumerate(accepted):
         where = (data, request)

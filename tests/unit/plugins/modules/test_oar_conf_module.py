@@ -429,7 +429,7 @@ def test_temporary_and_backup_files_are_created_private(capsys, conf, monkeypatc
 def run_process(collections_dir, args, timeout=20):
     done = subprocess.run([sys.executable, '-m', 'ansible_collections.oar.oar3.plugins.modules.oar_conf',
                            json.dumps({'ANSIBLE_MODULE_ARGS': args})],
-                          stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False,
                           env=dict(os.environ, PYTHONPATH=collections_dir))
     return done.returncode, json.loads(done.stdout)
 

@@ -51,6 +51,7 @@ def strings_of(value):
 
 def run_module(args):
     out = io.StringIO()
+    code = None
     ansible_warnings._global_warnings = {}
     with patch_module_args(args), contextlib.redirect_stdout(out):
         try:
