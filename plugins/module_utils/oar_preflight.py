@@ -11,12 +11,14 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.oar.oar3.plugins.module_utils.oar_conf import is_secret, perl_read_line, split_lines
+from ansible_collections.oar.oar3.plugins.module_utils import oar_conf
+from ansible_collections.oar.oar3.plugins.module_utils.oar_conf import db_url_problem, is_secret, perl_read_line, split_lines
 
 DEFAULT_QUOTAS_FILE = "/etc/oar/quotas_conf.json"
-# OAR3 builds its database URL from these without escaping.
-DB_URL_KEYS = ("DB_BASE_LOGIN", "DB_BASE_PASSWD", "DB_BASE_LOGIN_RO", "DB_BASE_PASSWD_RO")
-DB_URL_BREAKERS = "@/:%"
+# OAR3 builds its database URL from these without escaping. The rule and its
+# message are oar_conf's (db_url_problem), which refuses to write such values.
+DB_URL_KEYS = oar_conf.DB_URL_KEYS
+DB_URL_BREAKERS = oar_conf.DB_URL_BREAKERS
 
 
 def read_conf(text):
@@ -35,11 +37,9 @@ def problems(values, read_file):
     file's text or raises OSError."""
     found = []
     for key in DB_URL_KEYS:
-        bad = sorted(set(values.get(key, "")) & set(DB_URL_BREAKERS))
-        if bad:
-            found.append("%s contains %s, which OAR3 cannot use: it builds its database URL from it without "
-                         "escaping (OAR2 does not mind). Change it (in oar.conf and PostgreSQL) first."
-                         % (key, " and ".join("'%s'" % c for c in bad)))
+        problem = db_url_problem(key, values.get(key, ""))
+        if problem:
+            found.append(problem)
     if values.get("QUOTAS") == "yes":
         path = values.get("QUOTAS_CONF_FILE", DEFAULT_QUOTAS_FILE)
         try:

@@ -34,12 +34,24 @@ def test_stock_settings_pass():
 
 
 @pytest.mark.parametrize("key", ["DB_BASE_PASSWD", "DB_BASE_PASSWD_RO", "DB_BASE_LOGIN", "DB_BASE_LOGIN_RO"])
-@pytest.mark.parametrize("char", ["@", "/", ":", "%"])
+@pytest.mark.parametrize("char", ["@", "/", ":", "%", "?", "#"])
 def test_db_url_breakers_named_by_key_never_value(key, char):
     secret = "pa" + char + "ss-visible"
     found = problems({key: secret}, files({}))
     assert len(found) == 1 and found[0].startswith("%s contains '%s'" % (key, char))
     assert secret not in found[0]
+
+
+def test_db_url_message_is_the_one_oar_conf_refuses_with():
+    # One rule, one message: oar_conf refuses to write what preflight would later refuse.
+    from ansible_collections.oar.oar3.plugins.module_utils import oar_conf
+    found = problems({"DB_BASE_PASSWD": "a?b#c@d"}, files({}))
+    assert found == [oar_conf.db_url_problem("DB_BASE_PASSWD", "a?b#c@d")]
+    assert found[0].startswith("DB_BASE_PASSWD contains '#' and '?' and '@', which OAR3 cannot use")
+    with pytest.raises(oar_conf.OarConfError) as refused:
+        oar_conf.check_request({"DB_BASE_PASSWD": "a?b@d"}, [])
+    assert oar_conf.db_url_problem("DB_BASE_PASSWD", "a?b@d") in str(refused.value)
+    assert "a?b@d" not in str(refused.value)
 
 
 def test_quotas_need_a_json_file():
