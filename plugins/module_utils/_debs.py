@@ -119,6 +119,16 @@ def debs_to_install(dpkg_query_stdout, files):
     return todo
 
 
+def versions_text(dpkg_query_stdout, names):
+    """'<name> <version>' per package of `names` (installed or not), for a diff."""
+    shown = {}
+    for line in dpkg_query_stdout.splitlines():
+        fields = line.split()
+        if len(fields) == 3 and fields[1] == 'installed':
+            shown[fields[0]] = fields[2]
+    return ''.join('%s %s\n' % (n, shown.get(n, '(not installed)')) for n in names)
+
+
 def cache_is_fresh(mtime, now, valid_time):
     """Whether an apt cache updated at `mtime` (None: never) is still fresh."""
     return mtime is not None and valid_time > 0 and now - mtime < valid_time

@@ -69,8 +69,8 @@ def apt_install(module, targets, cache_valid_time=3600, update=True, downgrades=
     argv = APT_GET + (['--allow-downgrades'] if downgrades else []) + ['install'] + list(targets)
     rc, out, err = module.run_command(argv, environ_update=APT_ENV)
     if rc != 0:
-        raise HostError('apt-get install %s failed: %s' % (' '.join(os.path.basename(t) for t in targets),
-                                                            _last_line(err or out)))
+        names = ' '.join(os.path.basename(t) for t in targets)
+        raise HostError('apt-get install %s failed: %s' % (names, _last_line(err or out)))
     return out
 
 

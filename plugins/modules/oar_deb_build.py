@@ -80,8 +80,10 @@ attributes:
     description: Resolves the source and says what it would install and build; builds nothing.
   diff_mode:
     support: none
+    description: Changes nothing that a diff could show on the host (the build directories are scratch).
   action:
     support: full
+    description: An action plugin of the same name runs on the controller first.
 notes:
   - Needs root on the build host (C(become)) to install build dependencies.
 """

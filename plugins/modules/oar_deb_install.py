@@ -15,7 +15,7 @@ description:
   - With O(packages), installs what C(dpkg-query) does not show installed, in one C(apt-get install)
     (after C(apt-get update) when the package lists are older than O(cache_valid_time)); when nothing is
     missing, apt is not run at all.
-  - With O(pair), the controller paths of a C(python3-procset) and a C(python3-oar) C(.deb): when the
+  - With O(pair), the controller paths of a C(python3-procset) and a C(python3-oar) C(.deb), when the
     installed versions already equal the files' (Debian's file naming, C(<name>_<version>_<arch>.deb)),
     only checks that O(scripts) are executable and that O(import_check) works. Otherwise its action plugin
     copies both files to O(dest), the module unpacks them into a scratch directory and runs O(import_check)
@@ -75,9 +75,11 @@ attributes:
     support: full
     description: Says what it would install; installs and copies nothing.
   diff_mode:
-    support: none
+    support: full
+    description: Shows the packages before and after (name and version, or not installed).
   action:
     support: full
+    description: An action plugin of the same name runs on the controller first.
 notes:
   - Needs root on the host (C(become)).
 """
@@ -122,7 +124,7 @@ from ansible_collections.oar.oar3.plugins.module_utils import _debs, _debs_host
 WORKS_CHECK = '''import os, sys
 for script in sys.argv[1:]:
     if not os.access(script, os.X_OK):
-        sys.exit(script + " is missing or not executable")
+        raise SystemExit(script + " is missing or not executable")
 '''
 
 
@@ -143,12 +145,14 @@ def packages(module):
         missing = _debs_host.missing(module, p['packages'])
         if not missing or p['query']:
             module.exit_json(changed=False, missing=missing)
+        diff = {'before': ''.join('%s (not installed)\n' % m for m in missing),
+                'after': ''.join('%s\n' % m for m in missing)}
         if module.check_mode:
-            module.exit_json(changed=True, missing=missing, msg='Would install %s.' % ', '.join(missing))
+            module.exit_json(changed=True, missing=missing, msg='Would install %s.' % ', '.join(missing), diff=diff)
         _debs_host.apt_install(module, missing, p['cache_valid_time'])
     except _debs_host.HostError as e:
         module.fail_json(msg=str(e))
-    module.exit_json(changed=True, missing=missing, msg='Installed %s.' % ', '.join(missing))
+    module.exit_json(changed=True, missing=missing, msg='Installed %s.' % ', '.join(missing), diff=diff)
 
 
 def works(module, host):
@@ -166,16 +170,18 @@ def pair(module):
     if not all(_debs.deb_name(f) for f in files):
         module.fail_json(msg='Not named the Debian way (<name>_<version>_<arch>.deb): %s' % ', '.join(files))
     try:
-        todo = _debs.debs_to_install(_debs_host.installed_versions(module, [_debs.deb_name(f)[0] for f in files]),
-                                     [os.path.basename(f) for f in files])
+        shown = _debs_host.installed_versions(module, [_debs.deb_name(f)[0] for f in files])
     except _debs_host.HostError as e:
         module.fail_json(msg=str(e))
+    todo = _debs.debs_to_install(shown, [os.path.basename(f) for f in files])
     if not todo:
         works(module, host)
         module.exit_json(changed=False, installed=[])
     names = ' and '.join(os.path.basename(f) for f in files)
+    diff = {'before': _debs.versions_text(shown, [_debs.deb_name(f)[0] for f in files]),
+            'after': ''.join('%s %s\n' % _debs.deb_name(f)[:2] for f in files)}
     if module.check_mode:
-        module.exit_json(changed=True, installed=[], msg='Would install %s.' % names)
+        module.exit_json(changed=True, installed=[], msg='Would install %s.' % names, diff=diff)
     if not p['remote_src']:
         module.exit_json(changed=False, needs_files=True)
     if not os.path.isdir(p['dest']):
@@ -193,7 +199,7 @@ def pair(module):
         module.fail_json(msg=str(e))
     works(module, host)
     module.exit_json(changed=True, installed=[os.path.basename(f) for f in kept],
-                     msg='Installed %s.' % names)
+                     msg='Installed %s.' % names, diff=diff)
 
 
 def trial(module, debs, host):

@@ -13,7 +13,7 @@ short_description: Plan python3-oar and python3-procset for every server of a ba
 version_added: 0.2.0
 description:
   - The controller side of the C(oar.oar3.debs) role, run once per batch (C(run_once)). It is an action plugin
-    only: it runs entirely on the controller, as the controller's user (it never uses C(become)), and contacts
+    only. It runs entirely on the controller, as the controller's user (it never uses C(become)), and contacts
     no host.
   - Reads, for every server of C(ansible_play_batch), the role's variables that make its job (C(oar3_debs_method),
     C(oar3_debs_build_method), C(oar3_source_repo), C(oar3_source_version), C(oar3_source_packaging_branch),
@@ -59,8 +59,10 @@ attributes:
       install), never with builds.
   diff_mode:
     support: none
+    description: Changes nothing on any host.
   action:
     support: full
+    description: An action plugin of the same name runs on the controller first.
 """
 
 EXAMPLES = r"""

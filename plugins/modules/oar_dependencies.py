@@ -55,9 +55,11 @@ attributes:
     support: full
     description: Says what apt would install, without needing python3-apt.
   diff_mode:
-    support: none
+    support: full
+    description: Shows the packages before and after (name and version, or not installed).
   action:
     support: full
+    description: An action plugin of the same name runs on the controller first.
   async:
     support: partial
     description: Runs in the background only when something is to be installed.

@@ -236,3 +236,9 @@ def test_packaging_files():
                               'a' * 64, '/p')[1]
     assert git['key'] == '' and git['fingerprint'] == ''
     assert os.path.basename(procset['location']) == 'procset-1.0.tar.gz'
+
+
+def test_versions_text():
+    out = 'python3-oar installed 3.0.0-0oar3~deb12\npython3-procset deinstall 1.0\n'
+    assert _debs.versions_text(out, ['python3-procset', 'python3-oar']) == (
+        'python3-procset (not installed)\npython3-oar 3.0.0-0oar3~deb12\n')
