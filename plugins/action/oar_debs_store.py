@@ -127,14 +127,12 @@ class ActionModule(ActionBase):
             source = {'kind': 'git', 'location': job['repo'], 'ref': job['ref'], 'id': '', 'tag': '',
                       'origin': '%s %s' % (job['repo'], job['ref'])}
         wanted = _debs.source_builds(job, source, procset_sha, procset)
-        done = []
+        done = store.done(job['codename'])
         pair = {}
         for build in wanted:
-            if build['key']:
+            if build['key'] and '%s-%s' % (build['binary'], build['key']) in done:
                 deb = _debs.read_index(store.index(job['codename'], build['binary'], build['key']))
-                if deb:
-                    done.append('%s-%s' % (build['binary'], build['key']))
-                    pair[build['binary'].replace('python3-', '')] = deb
+                pair[build['binary'].replace('python3-', '')] = deb
         if len(pair) == len(wanted):
             return pair, None
         upstream = list(args.get('upstream_packages') or []) if job['build_method'] == 'upstream' else []

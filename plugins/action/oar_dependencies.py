@@ -48,7 +48,8 @@ class ActionModule(ActionBase):
         if builds:
             wanted += [p for p in _debs.BUILD_PACKAGES if p not in wanted]
         module_args = dict(packages=wanted, cache_valid_time=int(args.get('cache_valid_time', 3600)))
-        wrap_async = bool(self._task.async_val) and not self._task.check_mode
+        # Never in the background on a server that builds for itself: its build needs them.
+        wrap_async = bool(self._task.async_val) and not self._task.check_mode and not builds
         try:
             if wrap_async:
                 query = self._execute_module(module_name=MODULE, module_args=dict(module_args, query=True),

@@ -180,6 +180,18 @@ class Store:
     def index(self, codename, binary, key):
         return os.path.join(self.root, codename, 'builds', '%s-%s.json' % (binary, key))
 
+    def done(self, codename):
+        """Every build the store holds for a release, as '<binary>-<key>' (an
+        index whose .deb is there): a git source's key is known only once the
+        build host has resolved its reference."""
+        builds = os.path.join(self.root, codename, 'builds')
+        try:
+            names = sorted(os.listdir(builds))
+        except OSError:
+            return []
+        return [n[:-len('.json')] for n in names
+                if n.endswith('.json') and read_index(os.path.join(builds, n))]
+
     def packed_source(self, fingerprint):
         return os.path.join(self.sources, 'oar3-%s.tar.gz' % fingerprint[:12])
 

@@ -242,3 +242,15 @@ def test_versions_text():
     out = 'python3-oar installed 3.0.0-0oar3~deb12\npython3-procset deinstall 1.0\n'
     assert _debs.versions_text(out, ['python3-procset', 'python3-oar']) == (
         'python3-procset (not installed)\npython3-oar 3.0.0-0oar3~deb12\n')
+
+
+def test_store_done(tmp_path):
+    store = _debs.Store(str(tmp_path))
+    assert store.done('bookworm') == []
+    builds = tmp_path / 'bookworm' / 'builds'
+    builds.mkdir(parents=True)
+    for binary, key, deb in (('python3-oar', 'pybuild-abc', 'python3-oar_1_all.deb'),
+                             ('python3-procset', 'pybuild-def', 'python3-procset_1_all.deb')):
+        (builds / ('%s-%s.json' % (binary, key))).write_text(_debs.index_record(deb, 'o', 'pybuild', 'b'))
+    (tmp_path / 'bookworm' / 'python3-oar_1_all.deb').write_bytes(b'')
+    assert store.done('bookworm') == ['python3-oar-pybuild-abc']
