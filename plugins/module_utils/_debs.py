@@ -129,6 +129,15 @@ def versions_text(dpkg_query_stdout, names):
     return ''.join('%s %s\n' % (n, shown.get(n, '(not installed)')) for n in names)
 
 
+LOCK_RE = re.compile(r'Could not get lock|Unable to lock|Unable to acquire the dpkg frontend lock|is another process using it')
+
+
+def apt_lock_busy(stderr):
+    """Whether apt failed only because another apt or dpkg holds its lock
+    (unattended-upgrades, or a build host sharing a package cache)."""
+    return bool(LOCK_RE.search(stderr or ''))
+
+
 def cache_is_fresh(mtime, now, valid_time):
     """Whether an apt cache updated at `mtime` (None: never) is still fresh."""
     return mtime is not None and valid_time > 0 and now - mtime < valid_time

@@ -59,15 +59,25 @@ def _cache_mtime():
     return None
 
 
-def apt_install(module, targets, cache_valid_time=3600, update=True, downgrades=False):
+def _apt(module, argv, lock_wait):
+    """Run apt-get, waiting up to lock_wait seconds while another apt or dpkg holds a lock."""
+    deadline = time.time() + lock_wait
+    while True:
+        rc, out, err = module.run_command(argv, environ_update=APT_ENV)
+        if rc == 0 or not _debs.apt_lock_busy(err) or time.time() > deadline:
+            return rc, out, err
+        time.sleep(2)
+
+
+def apt_install(module, targets, cache_valid_time=3600, update=True, downgrades=False, lock_wait=600):
     """One apt transaction for `targets` (names, or paths of .deb files),
     after updating the package lists when older than cache_valid_time."""
     if update and not _debs.cache_is_fresh(_cache_mtime(), time.time(), cache_valid_time):
-        rc, out, err = module.run_command(['apt-get', '-q', 'update'], environ_update=APT_ENV)
+        rc, out, err = _apt(module, ['apt-get', '-q', 'update'], lock_wait)
         if rc != 0:
             raise HostError('apt-get update failed: %s' % _last_line(err or out))
     argv = APT_GET + (['--allow-downgrades'] if downgrades else []) + ['install'] + list(targets)
-    rc, out, err = module.run_command(argv, environ_update=APT_ENV)
+    rc, out, err = _apt(module, argv, lock_wait)
     if rc != 0:
         names = ' '.join(os.path.basename(t) for t in targets)
         raise HostError('apt-get install %s failed: %s' % (names, _last_line(err or out)))
@@ -76,3 +86,8 @@ def apt_install(module, targets, cache_valid_time=3600, update=True, downgrades=
 
 def last_line(text, default='no output'):
     return _last_line(text, default)
+
+
+def run_apt(module, argv, lock_wait=600):
+    """An apt-get command line, waiting while another apt holds a lock."""
+    return _apt(module, argv, lock_wait)

@@ -296,8 +296,10 @@ class Builder:
             self.prepare(build)
         for build in todo:
             if build['method'] == 'upstream':
-                self.run(['apt-get', 'build-dep', '--yes', '--no-install-recommends', build['src']],
-                         'apt-get build-dep', env=_debs_host.APT_ENV)
+                rc, out, err = _debs_host.run_apt(self.module, ['apt-get', 'build-dep', '--yes',
+                                                                '--no-install-recommends', build['src']])
+                if rc != 0:
+                    self.fail('apt-get build-dep failed on %s: %s' % (self.host, _debs_host.last_line(err or out)))
         self.build_all(todo)
         result['debs'] = [self.collect(b) for b in todo]
         for build in todo:

@@ -254,3 +254,12 @@ def test_store_done(tmp_path):
         (builds / ('%s-%s.json' % (binary, key))).write_text(_debs.index_record(deb, 'o', 'pybuild', 'b'))
     (tmp_path / 'bookworm' / 'python3-oar_1_all.deb').write_bytes(b'')
     assert store.done('bookworm') == ['python3-oar-pybuild-abc']
+
+
+@pytest.mark.parametrize('stderr, busy', [
+    ('E: Unable to lock directory /var/cache/apt/archives/', True),
+    ('E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 123 (apt-get)', True),
+    ('E: Unable to locate package python3-nosuch', False),
+    ('', False)])
+def test_apt_lock_busy(stderr, busy):
+    assert _debs.apt_lock_busy(stderr) is busy
