@@ -115,6 +115,11 @@ origins:
   description: Where each package was built from.
   returned: success
   type: dict
+build_times:
+  description: When each C(dpkg-buildpackage) started and ended (seconds since the epoch, on the build host).
+  returned: when something was built
+  type: dict
+  sample: {python3-oar: [1796304661.1, 1796304670.4], python3-procset: [1796304661.1, 1796304668.0]}
 msgs:
   description: What check mode would install and build.
   returned: check mode
@@ -147,6 +152,7 @@ class Builder:
         self.module = module
         self.p = module.params
         self.host = self.p['host'] or 'the build host'
+        self.times = {}
 
     def fail(self, msg, **extra):
         self.module.fail_json(msg=msg, **extra)
@@ -239,8 +245,10 @@ class Builder:
         outcomes = {}
 
         def one(build):
+            start = time.time()
             rc, out, err = self.module.run_command(['dpkg-buildpackage', '-b', '-uc', '-us'], cwd=build['src'],
                                                    environ_update={'LC_ALL': 'C.UTF-8'})
+            self.times[build['binary']] = [round(start, 3), round(time.time(), 3)]
             with open(os.path.join(build['top'], 'build.log'), 'w') as log:
                 log.write(out + err)
             outcomes[build['binary']] = (rc, (out + err).splitlines()[-30:])
@@ -304,7 +312,7 @@ class Builder:
         result['debs'] = [self.collect(b) for b in todo]
         for build in todo:
             shutil.rmtree(build['top'], ignore_errors=True)
-        result.update(changed=True, built=[b['binary'] for b in todo])
+        result.update(changed=True, built=[b['binary'] for b in todo], build_times=self.times)
         self.module.exit_json(**result)
 
 
