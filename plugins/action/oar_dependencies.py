@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) oar.oar3 contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Action plugin of oar.oar3.oar_dependencies: the dependencies role in one task.
+"""Action plugin of oar.oar3.oar_dependencies: the dependencies role's work in one task.
 
 Decides and checks the OAR3 release on the controller (no round trip), then
 has oar.oar3.oar_deb_install install what the server lacks in one apt

@@ -12,7 +12,7 @@ module: oar_dependencies
 short_description: Decide a server's OAR3 release and install OAR3's run-time dependencies in one apt transaction
 version_added: 0.2.0
 description:
-  - The C(oar.oar3.dependencies) role in one task (an action plugin over C(oar.oar3.oar_deb_install)).
+  - The work of the C(oar.oar3.dependencies) role in one task (an action plugin over C(oar.oar3.oar_deb_install)).
   - On the controller, from the server's facts, refuses any system other than Debian 12 or 13 and an
     O(version) the server's Debian cannot run (OAR3 3.0.2 and later need SQLAlchemy 2, so Debian 13), and
     decides the release (empty O(version) is the newest that runs there). Sets the facts
