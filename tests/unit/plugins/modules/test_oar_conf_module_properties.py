@@ -31,7 +31,7 @@ from ansible_collections.oar.oar3.plugins.module_utils import oar_conf as conf_u
 from ansible_collections.oar.oar3.plugins.modules import oar_conf
 from ansible_collections.oar.oar3.tests.unit import oar_conf_strategies as strategies
 
-EXAMPLES = 2000
+MODULE_CASES = 2000
 OLD_TIME = 1_500_000_000
 UID, GID = 1234, 5678
 COUNTS = {'cases': 0, 'accepted': 0, 'refused': 0}
@@ -65,7 +65,7 @@ def run_module(args):
 EXTRA = [{}] * 6 + [{'bogus': 1}, {'backup': 'perhaps'}, {'create': [1]}, {'absent': 'A B'}, {'remove': {'x': 1}}]
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, print_blob=False,
+@settings(max_examples=MODULE_CASES, deadline=None, derandomize=True, database=None, print_blob=False,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(strategies.cases, st.sampled_from(EXTRA))
 def test_refusals_change_nothing_acceptances_write_the_plan_and_no_secret_is_shown(monkeypatch, case, extra):
@@ -123,5 +123,5 @@ def test_enough_module_cases():
         import pytest
         pytest.skip('the property test did not run in this session')
     print('oar_conf module properties: %(cases)d cases, %(accepted)d accepted, %(refused)d refused' % COUNTS)
-    assert COUNTS['cases'] >= EXAMPLES
+    assert COUNTS['cases'] >= MODULE_CASES
     assert COUNTS['accepted'] >= COUNTS['cases'] // 5 and COUNTS['refused'] >= COUNTS['cases'] // 5, COUNTS
