@@ -16,7 +16,6 @@ __metaclass__ = type
 import re
 
 from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import PERL_ENV
-from ansible_collections.oar.oar3.plugins.module_utils.oar_run import run_json
 
 IDENTIFIER_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -93,6 +92,7 @@ OAR::IO::disconnect($dbh);
 """
 
 
-def columns(table, add, timeout, what):
-    """The table's columns, after adding `add` ([{name, type}], validated)."""
-    return run_json(["perl", "-e", PERL_PROGRAM], {"table": table, "add": add}, timeout, what, PERL_ENV)["columns"]
+def columns(runner, table, add, what):
+    """The table's columns, after adding `add` ([{name, type}], validated).
+    runner: an oar_run.Runner."""
+    return runner.run_json(["perl", "-e", PERL_PROGRAM], {"table": table, "add": add}, what, PERL_ENV)["columns"]

@@ -102,3 +102,38 @@ def meta_sched_run(text, command):
     if ended:
         return "ran", "%s ended with exit value %d" % (command, ended[0])
     return "running", "waiting for %s to end" % command
+
+
+# OAR3's own lines (LOG_FORMAT "[%(levelname)8s] [%(asctime)s]
+# [%(name)s::%(funcName)s:%(lineno)d]: %(message)s"), written at LOG_LEVEL 2
+# on both OAR2 releases: schedule_cycle when OAR2's metascheduler runs
+# kamelot for a queue, internal_schedule_cycle when kao schedules.
+OAR3_CYCLE_RE = re.compile(r"\[oar\.kamelot::(schedule_cycle|internal_schedule_cycle):\d+\]: (.*)$")
+OAR3_BEGIN_RE = re.compile(r"Begin scheduling\.+now: \d+, queue\(s\): (.*)$")
+# OAR2 2.6.1's metascheduler at LOG_LEVEL 2.
+OAR2_QUEUE_LAUNCH_RE = re.compile(r"Queue (\S+): Launching scheduler (\S+)")
+
+
+def oar3_activity(text):
+    """What OAR3's schedulers logged in text: dict(kamelot: queues kamelot
+    scheduled under OAR2's metascheduler (from its own lines, or OAR2
+    2.6.1's launches), kao: whether kao's internal cycle ran, planned:
+    whether a cycle saved an assignment of waiting jobs)."""
+    kamelot, kao, planned = set(), False, False
+    for line in text.splitlines():
+        m = OAR2_QUEUE_LAUNCH_RE.search(line)
+        if m and m.group(2) == "kamelot":
+            kamelot.add(m.group(1))
+            continue
+        m = OAR3_CYCLE_RE.search(line)
+        if not m:
+            continue
+        func, message = m.groups()
+        if func == "internal_schedule_cycle":
+            kao = True
+        begin = OAR3_BEGIN_RE.search(message)
+        if begin and func == "schedule_cycle":
+            kamelot.update(begin.group(1).split())
+        if message.startswith("save assign"):
+            planned = True
+    return dict(kamelot=sorted(kamelot), kao=kao, planned=planned)

@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 
 from ansible_collections.oar.oar3.plugins.module_utils import oar_conf
 from ansible_collections.oar.oar3.plugins.module_utils.oar_conf import db_url_problem, is_secret, perl_read_line, split_lines
@@ -61,3 +62,37 @@ def public(values, keys):
     if secret:
         raise ValueError("will not return the value of %s" % ", ".join(secret))
     return {k: values.get(k) for k in keys}
+
+
+LABELS_RE = re.compile(r"[a-z_][a-z0-9_]*(,[a-z_][a-z0-9_]*)*")
+
+
+def check_labels(labels, columns, var):
+    """Problems of HIERARCHY_LABELS given the resources table's columns."""
+    if not isinstance(labels, str) or not LABELS_RE.fullmatch(labels):
+        return ["%s '%s' must be column names separated by commas, without spaces." % (var, labels)]
+    unknown = [label for label in labels.split(",") if label not in columns]
+    if unknown:
+        return ["%s: %s is not a column of the resources table (%s)." % (var, ", ".join(unknown), ", ".join(columns))]
+    return []
+
+
+def check_queues(switch, queues, var):
+    """Problems of a switch: every queue it names must exist."""
+    names = [q["name"] for q in queues]
+    unknown = [item["name"] for item in switch if item["name"] not in names]
+    if unknown:
+        return ["%s: no queue %s on this server (queues: %s)." % (var, ", ".join(unknown), ", ".join(names))]
+    return []
+
+
+def changes(queue_ops, conf_keys, values, settings):
+    """What a change would do, one line each, for the user and for deciding
+    whether the change needs a pending state."""
+    found = ["queue %s: %s" % (name, ", ".join("%s %s -> %s" % (f, (before or {}).get(f), after[f])
+                                                for f in ("scheduler", "priority", "enabled")
+                                                if (before or {}).get(f) != after[f]))
+             for name, _action, before, after in queue_ops]
+    found += ["%s: %s -> %s" % (k, "unset" if values.get(k) is None else values.get(k),
+                                "unset" if settings.get(k) is None else settings[k]) for k in conf_keys]
+    return found

@@ -26,7 +26,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.oar.oar3.plugins.module_utils.oar_run import run_json
+from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError
 
 NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,100}")
 FIELDS = ("priority", "scheduler", "enabled")
@@ -110,14 +110,51 @@ def render(queue):
                    for f in ("name",) + FIELDS)
 
 
-def request(name=None, action=None, wanted=None):
-    """The JSON request for PERL_PROGRAM. No action: just read the table (and
-    count the busy jobs of queue ``name``). A change also wakes Almighty."""
-    queue = {"name": name}
-    if wanted is not None:
-        queue.update(priority=wanted["priority"], scheduler=wanted["scheduler"],
-                     state="Active" if wanted["enabled"] else "notActive")
-    return {"action": action, "notify": action is not None, "queue": queue}
+def plan_set(current, wanted):
+    """Plan a change of a set of queues in one transaction.
+
+    current: every queue as read; wanted: [{name, priority?, scheduler?,
+    enabled?, state?}] (a field left out or None keeps its value). Returns
+    [(name, action, before, after)] for the queues that change, in the order
+    given; before is the row the write expects (compare-and-set), None for a
+    creation. Raises QueueError for bad input, a queue listed twice, or a
+    queue that cannot be created."""
+    by_name = dict((q["name"], q) for q in current)
+    seen, ops = set(), []
+    for item in wanted:
+        name = item.get("name")
+        check_name(name, "queue name")
+        if name in seen:
+            raise QueueError("queue %s is listed twice." % name)
+        seen.add(name)
+        now = by_name.get(name)
+        action, after = plan(now, name, item.get("state") or "present", item.get("priority"),
+                             item.get("scheduler"), item.get("enabled"))
+        if action is not None:
+            ops.append((name, action, now, after))
+    return ops
+
+
+def _state(queue):
+    return "Active" if queue["enabled"] else "notActive"
+
+
+def _row(queue):
+    return {"priority": queue["priority"], "scheduler": queue["scheduler"], "state": _state(queue)}
+
+
+def request(ops=(), force=False, busy_of=None):
+    """The JSON request for PERL_PROGRAM. No ops: just read the table (and
+    count the unfinished jobs of queue busy_of)."""
+    return {"force": bool(force), "busy_of": busy_of,
+            "ops": [{"name": name, "action": action,
+                     "expect": _row(before) if before else None,
+                     "want": _row(after) if after else None} for name, action, before, after in ops]}
+
+
+def render_set(queues):
+    """Queues as diff text, a blank line between two."""
+    return "\n".join(render(q) for q in queues)
 
 
 def busy_jobs_message(name, count):
@@ -129,63 +166,152 @@ def busy_jobs_message(name, count):
 # OAR2's tools run with this set by oardo; without it OAR::Conf finds no file.
 PERL_ENV = {"OARCONFFILE": "/etc/oar/oar.conf"}
 
+# Markers of the refusals PERL_PROGRAM makes inside its transaction.
+CONFLICT = "OAR3-CONFLICT"
+BUSY = "OAR3-BUSY"
+
 # Reads the JSON request on stdin, prints {"queues": [rows], "busy": N} on
-# stdout. Dies (non-zero exit, message on stderr) on any DB error, and then
-# the transaction is rolled back. Names are bound parameters, never pasted.
+# stdout. Dies (non-zero exit, message on stderr) on any DB error or refusal,
+# and then the transaction is rolled back: every queue is as it was. Each
+# update is a compare-and-set (the row must still be what the caller read),
+# so a concurrent `oarnotify -d` is never undone. Names are bound parameters.
 PERL_PROGRAM = r"""
 use strict;
 use warnings;
 use JSON;
 use OAR::IO;
-use OAR::Conf qw(init_conf get_conf);
-use OAR::Tools;
 
 my $req = decode_json(do { local $/; <STDIN> });
-my $action = $req->{action};
-my $q = $req->{queue};
-my $dbh = defined($action) ? OAR::IO::connect() : OAR::IO::connect_ro();
+my @ops = @{$req->{ops}};
+my $dbh = @ops ? OAR::IO::connect() : OAR::IO::connect_ro();
 $dbh->{RaiseError} = 1;
 $dbh->{PrintError} = 0;
-$dbh->begin_work() if defined($action);
+$dbh->begin_work() if @ops;
 
-my ($busy) = $dbh->selectrow_array(
-    "SELECT COUNT(*) FROM jobs WHERE queue_name = ? AND state NOT IN ('Terminated', 'Error')",
-    undef, defined($q->{name}) ? $q->{name} : '');
-my $done = 0;
-if (!defined($action)) {
-} elsif ($action eq 'create') {
-    $done = $dbh->do("INSERT INTO queues (queue_name, priority, scheduler_policy, state) VALUES (?, ?, ?, ?)",
-                     undef, $q->{name}, $q->{priority}, $q->{scheduler}, $q->{state});
-} elsif ($action eq 'update') {
-    $done = $dbh->do("UPDATE queues SET priority = ?, scheduler_policy = ?, state = ? WHERE queue_name = ?",
-                     undef, $q->{priority}, $q->{scheduler}, $q->{state}, $q->{name});
-} elsif ($action eq 'delete') {
-    $done = $dbh->do("DELETE FROM queues WHERE queue_name = ?", undef, $q->{name});
-} else {
-    die "unknown action $action\n";
-}
-die "the $action of queue $q->{name} touched $done rows instead of 1\n" if defined($action) && $done != 1;
-if (defined($action) && $action ne 'delete') {
+my $count_busy = sub {
+    my ($row) = $dbh->selectrow_array(
+        "SELECT COUNT(*) FROM jobs WHERE queue_name = ? AND state NOT IN ('Terminated', 'Error')", undef, $_[0]);
+    return $row + 0;
+};
+for my $op (@ops) {
+    my ($n, $e, $w) = ($op->{name}, $op->{expect}, $op->{want});
+    if ($op->{action} eq 'create') {
+        $dbh->do("INSERT INTO queues (queue_name, priority, scheduler_policy, state) VALUES (?, ?, ?, ?)",
+                 undef, $n, $w->{priority}, $w->{scheduler}, $w->{state});
+        next;
+    }
     my $r = $dbh->selectrow_hashref(
-        "SELECT priority, scheduler_policy, state FROM queues WHERE queue_name = ?", undef, $q->{name});
-    die "queue $q->{name} does not read back as written: nothing was changed\n"
-        unless $r && $r->{priority} == $q->{priority} && $r->{scheduler_policy} eq $q->{scheduler}
-            && $r->{state} eq $q->{state};
+        "SELECT priority, scheduler_policy, state FROM queues WHERE queue_name = ? FOR UPDATE", undef, $n);
+    die "OAR3-CONFLICT queue $n changed since it was read\n"
+        unless $r && $r->{priority} == $e->{priority} && $r->{scheduler_policy} eq $e->{scheduler}
+            && $r->{state} eq $e->{state};
+    if ($op->{action} eq 'delete') {
+        # Jobs cannot be added to or moved between queues until the commit.
+        $dbh->do("LOCK TABLE jobs IN SHARE MODE");
+        my $busy = $count_busy->($n);
+        die "OAR3-BUSY $busy\n" if $busy && !$req->{force};
+        $dbh->do("DELETE FROM queues WHERE queue_name = ?", undef, $n);
+        next;
+    }
+    $dbh->do("UPDATE queues SET priority = ?, scheduler_policy = ?, state = ? WHERE queue_name = ?",
+             undef, $w->{priority}, $w->{scheduler}, $w->{state}, $n);
+}
+for my $op (grep { $_->{action} ne 'delete' } @ops) {
+    my ($n, $w) = ($op->{name}, $op->{want});
+    my $r = $dbh->selectrow_hashref(
+        "SELECT priority, scheduler_policy, state FROM queues WHERE queue_name = ?", undef, $n);
+    die "queue $n does not read back as written: nothing was changed\n"
+        unless $r && $r->{priority} == $w->{priority} && $r->{scheduler_policy} eq $w->{scheduler}
+            && $r->{state} eq $w->{state};
 }
 my $rows = $dbh->selectall_arrayref(
     "SELECT queue_name, priority, scheduler_policy, state FROM queues", { Slice => {} });
-$dbh->commit() if defined($action);
+my $busy = defined($req->{busy_of}) ? $count_busy->($req->{busy_of}) : 0;
+$dbh->commit() if @ops;
 OAR::IO::disconnect($dbh);
-if ($req->{notify}) {
-    init_conf($ENV{OARCONFFILE});
-    OAR::Tools::notify_tcp_socket(get_conf("SERVER_HOSTNAME"), get_conf("SERVER_PORT"), "Term");
-}
-print encode_json({ queues => $rows, busy => $busy + 0 });
+print encode_json({ queues => $rows, busy => $busy });
 """
 
 
-def execute(req, timeout, what):
+def execute(runner, req, what):
     """Run PERL_PROGRAM on a request; return (every queue, busy job count).
-    Raises oar_run.RunError."""
-    result = run_json(["perl", "-e", PERL_PROGRAM], req, timeout, what, PERL_ENV)
+    Raises oar_run.RunError; its stderr starts with CONFLICT or BUSY for the
+    refusals made inside the transaction."""
+    result = runner.run_json(["perl", "-e", PERL_PROGRAM], req, what, PERL_ENV)
     return [queue_from_row(r) for r in result["queues"]], result["busy"]
+
+
+def read_all(runner, what="reading the OAR queues"):
+    return sort_queues(execute(runner, request(), what)[0])
+
+
+def apply_set(runner, wanted, force=False, check_mode=False, attempts=3, validate_op=None):
+    """Plan and apply wanted (see plan_set) in one transaction, re-reading and
+    re-planning when a queue changed between the read and the write.
+
+    validate_op(name, action, before, after) may raise QueueError before any
+    write. Returns (before: every queue, after: every queue, ops). Raises
+    QueueError (refusals) and RunError (failures; nothing was changed)."""
+    for attempt in range(attempts):
+        before = read_all(runner)
+        ops = plan_set(before, wanted)
+        for op in ops:
+            if validate_op:
+                validate_op(*op)
+            if op[1] == "delete" and not force:
+                busy = execute(runner, request(busy_of=op[0]), "counting the jobs of queue %s" % op[0])[1]
+                if busy:
+                    raise QueueError(busy_jobs_message(op[0], busy))
+        if not ops or check_mode:
+            after = apply_ops(before, ops)
+            return before, after, ops
+        try:
+            after, _busy = execute(runner, request(ops, force), "the change of queue(s) %s"
+                                   % ", ".join(op[0] for op in ops))
+        except RunError as e:
+            e.before = before
+            if CONFLICT in e.stderr and attempt + 1 < attempts:
+                continue
+            if BUSY in e.stderr:
+                name = next(op[0] for op in ops if op[1] == "delete")
+                raise QueueError(busy_jobs_message(name, int(e.stderr.split(BUSY, 1)[1].split()[0])))
+            if CONFLICT in e.stderr:
+                conflict = RunError("queue(s) %s kept changing while being written (%d tries)."
+                                    % (", ".join(op[0] for op in ops), attempts))
+                conflict.before = before
+                raise conflict
+            raise
+        return before, sort_queues(after), ops
+    raise AssertionError("unreachable")
+
+
+def apply_ops(queues, ops):
+    """The queues as they read once ops are applied (for check mode)."""
+    by_name = dict((q["name"], q) for q in queues)
+    for name, action, _before, after in ops:
+        if action == "delete":
+            by_name.pop(name, None)
+        else:
+            by_name[name] = after
+    return sort_queues(by_name.values())
+
+
+def wake_almighty(host, port, timeout, connect=None):
+    """Send Almighty the 'Term' tag, as oarnotify does, with a connect and
+    send timeout. Returns None, or why it failed."""
+    import socket
+    connect = connect or socket.create_connection
+    try:
+        sock = connect((host, int(port)), timeout)
+        try:
+            sock.sendall(b"Term\n")
+        finally:
+            sock.close()
+    except (OSError, ValueError) as e:
+        return "could not notify Almighty at %s:%s (%s)" % (host, port, e)
+    return None
+
+
+def almighty_address(values):
+    """Almighty's address from oar.conf's values (OAR2's defaults)."""
+    return values.get("SERVER_HOSTNAME") or "localhost", values.get("SERVER_PORT") or "6666"

@@ -97,6 +97,12 @@ options:
     type: list
     elements: str
     default: []
+  restore:
+    description:
+      - Keys to give back the values recorded before a change; a V(null) value means the key had no active line,
+        which is then deleted as with O(remove). Combined with O(settings) and O(remove).
+    type: dict
+    default: {}
   backup:
     description:
       - Make a timestamped copy of the file next to it before changing it, with the file's owner, group and
@@ -501,9 +507,16 @@ def main():
             remove=dict(type='list', elements='str', default=[]),
             backup=dict(type='bool', default=False),
             create=dict(type='bool', default=False),
+            restore=dict(type='dict', default={}),
         ),
         supports_check_mode=True,
     )
+    # restore: values recorded before a change; null means the key had no line.
+    for key, value in (module.params['restore'] or {}).items():
+        if value is None:
+            module.params['remove'] = (module.params['remove'] or []) + [key]
+        else:
+            module.params['settings'] = dict(module.params['settings'] or {}, **{key: value})
     # An explicit null means the default.
     module.params['settings'] = module.params['settings'] or {}
     module.params['absent'] = module.params['absent'] or []

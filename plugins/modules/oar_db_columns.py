@@ -91,7 +91,7 @@ added:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.oar.oar3.plugins.module_utils.oar_db import TYPES, OarDbError, columns, missing, validate
-from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError
+from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError, Runner
 
 
 def main():
@@ -110,11 +110,12 @@ def main():
         if timeout < 1:
             raise OarDbError("timeout must be at least 1 second, not %d." % timeout)
         validate(table, ensure)
-        before = columns(table, [], timeout, "reading the columns of %s" % table)
+        runner = Runner(module.run_command, timeout)
+        before = columns(runner, table, [], "reading the columns of %s" % table)
         add = missing(before, ensure)
         after = before + [c["name"] for c in add]
         if add and not module.check_mode:
-            after = columns(table, add, timeout, "adding %s to %s" % (", ".join(c["name"] for c in add), table))
+            after = columns(runner, table, add, "adding %s to %s" % (", ".join(c["name"] for c in add), table))
     except (OarDbError, RunError) as e:
         module.fail_json(msg=str(e), timed_out=getattr(e, "timed_out", False))
     module.exit_json(changed=bool(add), columns=after, added=[c["name"] for c in add],

@@ -9,17 +9,22 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: oar_preflight
-short_description: Check that an OAR2 server's oar.conf lets OAR3's kamelot and kao run, and read keys
+short_description: Check an OAR2 server before switching it to OAR3's kamelot or kao, in one call
 version_added: 0.1.0
 description:
-  - Reads C(oar.conf) as OAR2's Perl reader does and fails, listing every problem, when a setting that OAR2
-    accepts would make OAR3 fail on every round.
-  - C(DB_BASE_LOGIN), C(DB_BASE_PASSWD), C(DB_BASE_LOGIN_RO) or C(DB_BASE_PASSWD_RO) containing C(@), C(/),
-    C(:) or C(%), which OAR3 pastes into its database URL without escaping. The message names the key, never
-    the value.
-  - C(QUOTAS="yes") without a readable JSON object at C(QUOTAS_CONF_FILE) (default C(/etc/oar/quotas_conf.json)),
-    which OAR3's kamelot loads on every round.
-  - Returns the values of the keys listed in O(keys), to record them before a change.
+  - Everything the roles check before a change, in one call, failing with every problem found and
+    "Nothing was changed".
+  - OAR3's scripts of O(scripts) are executable files of C(/usr/lib/oar/) and their modules import
+    (C(oar.kao.kamelot), C(oar.kao.kao)). In check mode a missing script is a warning (a check run of the whole
+    migration has not installed python3-oar yet).
+  - C(oar-server) is active (O(server)), since every change is proven in a scheduling round.
+  - C(oar.conf), read as OAR2's Perl reader does, has no setting that OAR2 accepts and OAR3 fails on
+    (O(check)): C(DB_BASE_LOGIN), C(DB_BASE_PASSWD), C(DB_BASE_LOGIN_RO) or C(DB_BASE_PASSWD_RO) containing
+    characters that OAR3 pastes into its database URL without escaping (the message names the key, never the
+    value); C(QUOTAS="yes") without a readable JSON object at C(QUOTAS_CONF_FILE).
+  - O(hierarchy_labels) names columns of the C(resources) table; every queue of O(switch) exists.
+  - Returns what a change would replace and whether it changes anything (RV(changes)), computed by the same
+    planners that the queue and oar.conf modules use, and a mark of OAR's log to prove the change from.
 author:
   - oar.oar3 developers (@oar-team)
 attributes:
@@ -41,36 +46,126 @@ options:
     default: []
   check:
     description:
-      - V(false) only reads O(keys), for a step that must not be refused (going back to OAR2 needs no OAR3
-        setting to be right).
+      - V(false) skips the checks of OAR3's settings, scripts and server, for a step that must not be refused
+        (going back to OAR2 needs no OAR3 setting to be right); the database is still read.
     type: bool
     default: true
+  scripts:
+    description: OAR3 scripts that must be installed and import.
+    type: list
+    elements: str
+    choices: [kamelot, kao]
+    default: []
+  server:
+    description: Require C(oar-server) to be active.
+    type: bool
+    default: false
+  switch:
+    description: Queues a change will switch (C(name), C(scheduler), C(priority) optional); each must exist.
+    type: list
+    elements: dict
+    default: []
+  settings:
+    description:
+      - oar.conf settings a change will make (a V(null) value removes the key's line); their current values are
+        returned in RV(values), and whether they change in RV(changes).
+    type: dict
+    default: {}
+  hierarchy_labels:
+    description: C(HIERARCHY_LABELS) a change will set; each label must be a column of the C(resources) table.
+    type: str
+  smoke_job:
+    description: Whether a smoke job will be submitted; then O(smoke_user) must not be empty.
+    type: bool
+    default: false
+  smoke_user:
+    description: The user of the smoke job.
+    type: str
+    default: ""
+  variables:
+    description: Prefix of the role variables that messages name (for example V(oar3_kamelot)).
+    type: str
+    default: ""
+  timeout:
+    description: Seconds for the whole call (the database reads and the import checks).
+    type: int
+    default: 60
 notes:
   - Run it as root (C(become)); C(oar.conf) is mode 0600.
 """
 
 EXAMPLES = r"""
-- name: Check oar.conf for OAR3 and record the scheduler settings
+- name: Check the server before switching the default queue to kamelot
   oar.oar3.oar_preflight:
-    keys: [HIERARCHY_LABELS, META_SCHED_CMD, LOG_FILE]
+    scripts: [kamelot]
+    server: true
+    switch: [{name: default, scheduler: kamelot}]
+    hierarchy_labels: resource_id,network_address,cpu,core
+    keys: [HIERARCHY_LABELS]
   register: preflight
 """
 
 RETURN = r"""
 values:
-  description: Each key of O(keys) mapped to its value as OAR2 reads it, or V(null) when it has no active line.
+  description: Each key of O(keys) and O(settings), and C(LOG_FILE), mapped to its value as OAR2 reads it, or V(null).
   returned: success
   type: dict
-  sample: {"HIERARCHY_LABELS": null, "META_SCHED_CMD": null, "LOG_FILE": "/var/log/oar.log"}
+  sample: {"HIERARCHY_LABELS": null, "LOG_FILE": "/var/log/oar.log"}
+queues:
+  description: Every queue, highest priority first.
+  returned: success
+  type: list
+  elements: dict
+listed:
+  description: The queues of O(switch) as they are now, in the order given.
+  returned: success
+  type: list
+  elements: dict
+changes:
+  description: What the switch and the settings would change, one line each; empty when nothing.
+  returned: success
+  type: list
+  elements: str
+log:
+  description: OAR's log file (C(LOG_FILE), else C(/var/log/oar.log)).
+  returned: success
+  type: str
+mark:
+  description: The end of OAR's log (C(offset)), the server's time (C(epoch)) and the log (C(log)), to prove a change from.
+  returned: success
+  type: dict
+enabled:
+  description: The queues of O(switch) that are enabled now, in the order given.
+  returned: success
+  type: list
+  elements: str
+missing:
+  description: In check mode, the scripts of O(scripts) that do not work yet.
+  returned: success
+  type: list
+  elements: str
 problems:
-  description: Everything that stops OAR3 (on failure).
+  description: Everything that stops the change (on failure).
   returned: failure
   type: list
   elements: str
 """
 
+import os
+import sys
+import time
+
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.oar.oar3.plugins.module_utils.oar_preflight import problems, public, read_conf
+from ansible_collections.oar.oar3.plugins.module_utils import oar_conf
+from ansible_collections.oar.oar3.plugins.module_utils.oar_db import columns
+from ansible_collections.oar.oar3.plugins.module_utils.oar_preflight import (
+    changes, check_labels, check_queues, problems, public, read_conf,
+)
+from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import QueueError, plan_set, read_all
+from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError, Runner
+
+OAR_LIB = "/usr/lib/oar"
+DEFAULT_LOG = "/var/log/oar.log"
 
 
 def read_file(path):
@@ -78,25 +173,107 @@ def read_file(path):
         return f.read()
 
 
+def script_problem(runner, name):
+    """Why OAR3's script `name` cannot run, or None."""
+    path = os.path.join(OAR_LIB, name)
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        return "%s is missing or not executable" % path
+    python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+    rc, _out, err = runner.run([python, "-c", "import oar.kao.%s" % name], "importing oar.kao.%s" % name, limit=60)
+    if rc != 0:
+        lines = err.strip().splitlines()
+        return lines[-1] if lines else "exit %d" % rc
+    return None
+
+
 def main():
     module = AnsibleModule(
-        argument_spec=dict(path=dict(type="path", default="/etc/oar/oar.conf"),
-                           keys=dict(type="list", elements="str", no_log=False, default=[]),
-                           check=dict(type="bool", default=True)),
+        argument_spec=dict(
+            path=dict(type="path", default="/etc/oar/oar.conf"),
+            keys=dict(type="list", elements="str", no_log=False, default=[]),
+            check=dict(type="bool", default=True),
+            scripts=dict(type="list", elements="str", choices=["kamelot", "kao"], default=[]),
+            server=dict(type="bool", default=False),
+            switch=dict(type="list", elements="dict", default=[], options=dict(
+                name=dict(type="str", required=True), scheduler=dict(type="str"), priority=dict(type="int"))),
+            settings=dict(type="dict", default={}),
+            hierarchy_labels=dict(type="str"),
+            smoke_job=dict(type="bool", default=False),
+            smoke_user=dict(type="str", default=""),
+            variables=dict(type="str", default=""),
+            timeout=dict(type="int", default=60),
+        ),
         supports_check_mode=True,
     )
+    p = module.params
+    var = (p["variables"] + "_") if p["variables"] else ""
+    runner = Runner(module.run_command, max(1, p["timeout"]))
+    found, missing = [], []
+    if p["smoke_job"] and not p["smoke_user"]:
+        found.append("%ssmoke_job is true but %ssmoke_user is empty." % (var, var))
     try:
-        values = read_conf(read_file(module.params["path"]))
-        wanted = public(values, module.params["keys"])
-    except OSError as e:
-        module.fail_json(msg="cannot read %s: %s" % (module.params["path"], e.strerror))
-    except ValueError as e:
+        text = read_file(p["path"])
+        values = read_conf(text)
+        shown = public(values, list(p["keys"]) + [k for k in p["settings"] if k not in p["keys"]] + ["LOG_FILE"])
+        to_set = dict((k, v) for k, v in p["settings"].items() if v is not None)
+        to_remove = [k for k, v in p["settings"].items() if v is None]
+        conf_plan = oar_conf.plan(text, to_set, [], to_remove) if p["settings"] else None
+    except (OSError, UnicodeDecodeError) as e:
+        module.fail_json(msg="cannot read %s: %s. Nothing was changed." % (p["path"], getattr(e, "strerror", e)))
+    except ValueError as e:  # secret keys asked for
         module.fail_json(msg="keys: %s" % e)
-    found = problems(values, read_file) if module.params["check"] else []
+    except oar_conf.OarConfError as e:
+        module.fail_json(msg="settings: %s" % e)
+    log = values.get("LOG_FILE") or DEFAULT_LOG
+    try:
+        offset = os.path.getsize(log)
+    except OSError:
+        offset = 0
+    mark = dict(offset=offset, epoch=int(time.time()), log=log)
+
+    if p["check"]:
+        found += problems(values, read_file)
+        for name in p["scripts"]:
+            try:
+                why = script_problem(runner, name)
+            except RunError as e:
+                why = str(e)
+            if why and module.check_mode:
+                missing.append(name)
+                module.warn("Check mode: OAR3's %s is not usable yet (%s). A real run refuses to go on unless the "
+                            "oar.oar3.debs role installs python3-oar first (migrate.yml runs it before)." % (name, why))
+            elif why:
+                found.append("OAR3's %s is not usable (%s): install python3-oar with the oar.oar3.debs role first."
+                             % (name, why))
+        if p["server"]:
+            _rc, out, _err = runner.run(["systemctl", "is-active", "oar-server"], "systemctl is-active", limit=30)
+            state = out.strip() or "unknown"
+            if state != "active":
+                found.append("oar-server is %s: start it first, the change can only be proven in a scheduling "
+                             "round." % state)
+
+    queues, ops = [], []
+    try:
+        queues = read_all(runner)
+        if p["hierarchy_labels"] is not None:
+            found += check_labels(p["hierarchy_labels"], columns(runner, "resources", [], "reading the columns of "
+                                                                 "resources"), var + "hierarchy_labels")
+        queue_problems = check_queues(p["switch"], queues, var + "queues")
+        found += queue_problems
+        if not queue_problems:
+            ops = plan_set(queues, [dict(q, enabled=None) for q in p["switch"]])
+    except RunError as e:
+        found.append("OAR's database cannot be read: %s" % e)
+    except QueueError as e:
+        found.append("%squeues: %s" % (var, e))
     if found:
-        module.fail_json(msg="%s is not ready for OAR3: %s" % (module.params["path"], " ".join(found)),
-                         problems=found)
-    module.exit_json(changed=False, values=wanted)
+        module.fail_json(msg="%s Nothing was changed." % " ".join(found), problems=found)
+    by_name = dict((q["name"], q) for q in queues)
+    listed = [by_name[q["name"]] for q in p["switch"]]
+    conf_keys = sorted(set(conf_plan.changed_keys) | set(conf_plan.collapsed_keys)) if conf_plan else []
+    would = changes(ops, conf_keys, values, p["settings"])
+    module.exit_json(changed=False, values=shown, queues=queues, listed=listed, changes=would, log=log,
+                     mark=mark, missing=missing, enabled=[q["name"] for q in listed if q["enabled"]])
 
 
 if __name__ == "__main__":

@@ -9,10 +9,11 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: oar_queue
-short_description: Ensure one queue of an OAR2 server
+short_description: Ensure one queue, or a set of queues, of an OAR2 server
 version_added: 0.1.0
 description:
-  - Creates, changes or removes one OAR2 queue; its priority, scheduler and enabled state.
+  - Creates, changes or removes one OAR2 queue (O(name)), or a set of queues in one transaction (O(queues)):
+    priority, scheduler and enabled state.
   - "How a queue is changed: in place, with one C(UPDATE) of its row in the C(queues) table inside a transaction,
     through OAR2's own Perl library and database settings, then Almighty is woken as C(oarnotify) does.
     The row is read back before the transaction commits; any failure (database down, timeout, a row that
@@ -23,6 +24,10 @@ description:
     C(oarnotify) also pastes names into SQL unquoted and exits 0 when it did nothing."
   - Waiting jobs of the queue keep their queue and are scheduled by the new scheduler at the next round.
   - Names are checked before anything runs; the queue read back after a change must equal what was asked.
+  - "Each write is a compare-and-set: a row is written only if it is still what the module read, so a change made
+    meanwhile (an admin's C(oarnotify -d)) is never undone: the module reads again and plans again (three tries)."
+  - Almighty is woken once, after the commit, with a connect timeout; if it cannot be reached the change stays
+    committed and the module says so (RV(notified) is V(false), with a warning).
 author:
   - oar.oar3 developers (@oar-team)
 requirements:
@@ -38,8 +43,17 @@ options:
   name:
     description:
       - Queue name. 1 to 100 characters among letters, digits, C(_) and C(-) (OAR2 pastes names into SQL).
+      - One of O(name) and O(queues) is required.
     type: str
-    required: true
+  queues:
+    description:
+      - Queues to ensure together, in one transaction (all or none is written). Each item takes the options
+        O(name), O(state), O(priority), O(scheduler) and O(enabled) of a single queue; a field left out or
+        V(null) keeps its value.
+      - Used to switch a set of queues, to put back a recorded set, and to give every queue back its state
+        after a restart of C(oar-server).
+    type: list
+    elements: dict
   state:
     description:
       - C(present) creates or changes the queue, C(absent) removes it.
@@ -74,8 +88,9 @@ options:
     default: false
   timeout:
     description:
-      - Seconds to wait for the OAR database. OAR2 waits forever when it cannot reach it, so each call is killed
-        after this time, the transaction is rolled back, and the module fails saying so.
+      - Seconds for the whole call (reading, writing and waking Almighty). OAR2 waits forever for an unreachable
+        database, so at this deadline every program of the call is killed, the transaction is rolled back, and the
+        module fails saying so.
     type: int
     default: 30
 notes:
@@ -103,6 +118,15 @@ EXAMPLES = r"""
     scheduler: oar_sched_gantt_with_timesharing_and_fairsharing_and_quotas
     enabled: false
 
+- name: Switch two queues to kamelot in one transaction
+  oar.oar3.oar_queue:
+    queues:
+      - name: default
+        scheduler: kamelot
+      - name: gpu
+        scheduler: kamelot
+        priority: 4
+
 - name: Remove a queue that has no jobs left
   oar.oar3.oar_queue:
     name: test
@@ -110,105 +134,146 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+changed_queues:
+  description: Names of the queues the task changed (would change, in check mode).
+  returned: success
+  type: list
+  elements: str
+  sample: [default]
+queues:
+  description: With O(queues), the listed queues after the task, in the order given (null for a removed one).
+  returned: success, with O(queues)
+  type: list
+  elements: dict
+all_queues:
+  description: Every queue of the server after the task, highest priority first.
+  returned: success
+  type: list
+  elements: dict
+notified:
+  description: Whether Almighty was woken after a change (V(false) when it could not be reached).
+  returned: success
+  type: bool
 queue:
   description: The queue after the task (what it would be, in check mode), or null once removed.
   returned: success
   type: dict
   sample: {name: default, priority: 2, scheduler: kamelot, enabled: true}
 previous:
-  description: The queue before the task, or null when it did not exist.
+  description: The queue before the task, or null when it did not exist; with O(queues), the list of them.
   returned: success
-  type: dict
+  type: raw
   sample: {name: default, priority: 2, scheduler: oar_sched_gantt_with_timesharing_and_fairsharing_and_quotas, enabled: true}
 """
 
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.oar.oar3.plugins.module_utils.oar_preflight import read_conf
 from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import (
-    QueueError, busy_jobs_message, execute, plan, render, request, validate,
+    QueueError, almighty_address, apply_set, read_all, render, render_set, wake_almighty,
 )
-from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError
+from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError, Runner
 
 SCHEDULERS_DIR = "/usr/lib/oar/schedulers"
+CONF = "/etc/oar/oar.conf"
+QUEUE_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    priority=dict(type="int"),
+    scheduler=dict(type="str"),
+    enabled=dict(type="bool"),
+)
 
 
-def call(module, name, action=None, wanted=None):
-    """Run the request; return (queue named `name` or None, busy job count).
-    Raises RunError."""
-    what = "reading the OAR queues" if action is None else "the %s of queue %s" % (action, name)
-    queues, busy = execute(request(name, action, wanted), module.params["timeout"], what)
-    return next((q for q in queues if q["name"] == name), None), busy
+def scheduler_check(module):
+    def check(name, action, before, after):
+        if action == "delete" or not module.params["validate_scheduler"]:
+            return
+        if before is not None and after["scheduler"] == before["scheduler"]:
+            return
+        path = os.path.join(SCHEDULERS_DIR, after["scheduler"])
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            raise QueueError("scheduler %s is not an executable file of %s: OAR2's metascheduler would disable "
+                             "queue %s at its next round. Install or link it first, or set validate_scheduler=false."
+                             % (after["scheduler"], SCHEDULERS_DIR, name))
+    return check
 
 
-def outcome(module, name, current, wanted):
-    """After a failed change, say what the queue reads as now."""
+def wake(module, runner):
+    """After a commit: wake Almighty. Returns (notified, warning)."""
     try:
-        now, _busy = call(module, name)
+        with open(CONF) as f:
+            values = read_conf(f.read())
+    except (OSError, UnicodeDecodeError) as e:
+        return False, "the change is committed, but %s could not be read to wake Almighty (%s)" % (CONF, e)
+    host, port = almighty_address(values)
+    failed = wake_almighty(host, port, max(1, min(5, runner.remaining())))
+    if failed:
+        return False, "the change is committed, but %s: the next round of OAR2 schedules it" % failed
+    return True, None
+
+
+def outcome(module, wanted, error):
+    """After a failed change, say what the queues read as now."""
+    names = [q["name"] for q in wanted]
+    before = getattr(error, "before", None)
+    if before is None:  # the first read failed: nothing was written
+        return "Nothing was changed."
+    try:
+        now = dict((q["name"], q) for q in read_all(Runner(module.run_command, 10)))
     except RunError as e:
-        return "Queue %s could not be read back (%s): check it with oar.oar3.oar_queue_info." % (name, e)
-    if now == current:
-        return "The transaction was rolled back: queue %s is as it was." % name
-    if now == wanted:
-        return "The change itself was committed: queue %s reads as asked." % name
-    return "Queue %s now reads as %s: check it." % (name, now)
+        return "Queue(s) %s could not be read back (%s): check them with oar.oar3.oar_queue_info." % (
+            ", ".join(names), e)
+    old = dict((q["name"], q) for q in before)
+    if all(now.get(n) == old.get(n) for n in names):
+        return "The transaction was rolled back: %s." % ", ".join("queue %s is as it was" % n for n in names)
+    return "Queue(s) now read as %s: check them." % "; ".join(
+        render(now.get(n)).replace("\n", " ").strip() or "%s absent" % n for n in names)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            priority=dict(type="int"),
-            scheduler=dict(type="str"),
-            enabled=dict(type="bool"),
+            QUEUE_OPTIONS,
+            name=dict(type="str"),
+            queues=dict(type="list", elements="dict", options=QUEUE_OPTIONS),
             validate_scheduler=dict(type="bool", default=True),
             force=dict(type="bool", default=False),
             timeout=dict(type="int", default=30),
         ),
+        required_one_of=[("name", "queues")],
+        mutually_exclusive=[("name", "queues")],
         supports_check_mode=True,
     )
     p = module.params
     if p["timeout"] < 1:
         module.fail_json(msg="timeout must be at least 1 second, not %d." % p["timeout"])
+    single = p["queues"] is None
+    wanted = [dict((k, p[k]) for k in QUEUE_OPTIONS)] if single else p["queues"]
+    runner = Runner(module.run_command, p["timeout"])
     try:
-        validate(p["name"], p["priority"], p["scheduler"])
+        before, after, ops = apply_set(runner, wanted, p["force"], module.check_mode,
+                                       validate_op=scheduler_check(module))
     except QueueError as e:
-        module.fail_json(msg=str(e))
-
-    try:
-        current, busy = call(module, p["name"])
+        module.fail_json(msg="%s Nothing was changed." % e)
     except RunError as e:
-        module.fail_json(msg=str(e), timed_out=e.timed_out)
-    try:
-        action, wanted = plan(current, p["name"], p["state"], p["priority"], p["scheduler"], p["enabled"])
-    except QueueError as e:
-        module.fail_json(msg=str(e))
+        module.fail_json(msg="%s %s" % (e, outcome(module, wanted, e)), timed_out=e.timed_out)
 
-    if action in ("create", "update") and p["validate_scheduler"] and (
-            current is None or wanted["scheduler"] != current["scheduler"]):
-        path = os.path.join(SCHEDULERS_DIR, wanted["scheduler"])
-        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-            module.fail_json(msg="scheduler %s is not an executable file of %s: OAR2's metascheduler would disable "
-                                 "queue %s at its next round. Install or link it first, or set validate_scheduler=false."
-                                 % (wanted["scheduler"], SCHEDULERS_DIR, p["name"]))
-    if action == "delete" and busy and not p["force"]:
-        module.fail_json(msg=busy_jobs_message(p["name"], busy))
-
-    result = dict(changed=action is not None, previous=current, queue=wanted)
+    names = [q["name"] for q in wanted]
+    old, new = dict((q["name"], q) for q in before), dict((q["name"], q) for q in after)
+    result = dict(changed=bool(ops), changed_queues=[op[0] for op in ops], all_queues=after, notified=False)
+    if single:
+        result.update(previous=old.get(names[0]), queue=new.get(names[0]))
+    else:
+        result.update(previous=[old.get(n) for n in names], queues=[new.get(n) for n in names])
     if module._diff:
-        result["diff"] = dict(before=render(current), after=render(wanted),
-                              before_header="queue %s" % p["name"], after_header="queue %s" % p["name"])
-    if action is None or module.check_mode:
-        module.exit_json(**result)
-
-    try:
-        after, _busy = call(module, p["name"], action, wanted)
-    except RunError as e:
-        module.fail_json(msg="%s %s" % (e, outcome(module, p["name"], current, wanted)), timed_out=e.timed_out, **result)
-    if after != wanted:
-        module.fail_json(msg="queue %s reads back as %s after the %s, not as asked (%s)."
-                             % (p["name"], after, action, wanted), **result)
+        result["diff"] = dict(before=render_set(old.get(n) for n in names), after=render_set(new.get(n) for n in names),
+                              before_header="queues %s" % ", ".join(names), after_header="queues %s" % ", ".join(names))
+    if ops and not module.check_mode:
+        result["notified"], warning = wake(module, runner)
+        if warning:
+            module.warn(warning)
     module.exit_json(**result)
 
 

@@ -76,8 +76,8 @@ queues:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import execute, request, sort_queues
-from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError
+from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import read_all
+from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError, Runner
 
 
 def main():
@@ -88,10 +88,10 @@ def main():
     if module.params["timeout"] < 1:
         module.fail_json(msg="timeout must be at least 1 second, not %d." % module.params["timeout"])
     try:
-        queues, _busy = execute(request(), module.params["timeout"], "reading the OAR queues")
+        queues = read_all(Runner(module.run_command, module.params["timeout"]))
     except RunError as e:
         module.fail_json(msg=str(e), timed_out=e.timed_out)
-    module.exit_json(changed=False, queues=sort_queues(queues))
+    module.exit_json(changed=False, queues=queues)
 
 
 if __name__ == "__main__":

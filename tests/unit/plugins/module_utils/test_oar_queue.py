@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import (
-    QueueError, busy_jobs_message, plan, queue_from_row, render, request, sort_queues, validate,
+    QueueError, almighty_address, apply_set, busy_jobs_message, plan, plan_set, queue_from_row, render, request,
+    sort_queues, validate, wake_almighty,
 )
+from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError
 
 GANTT = "oar_sched_gantt_with_timesharing_and_fairsharing_and_quotas"
 DEFAULT = {"name": "default", "priority": 2, "scheduler": GANTT, "enabled": True}
@@ -86,10 +88,140 @@ def test_queue_from_row_and_sort():
 
 
 def test_request():
-    assert request() == {"action": None, "notify": False, "queue": {"name": None}}
-    assert request("default", "delete") == {"action": "delete", "notify": True, "queue": {"name": "default"}}
-    assert request("default", "update", dict(DEFAULT, enabled=False))["queue"] == {
-        "name": "default", "priority": 2, "scheduler": GANTT, "state": "notActive"}
+    assert request() == {"force": False, "busy_of": None, "ops": []}
+    assert request(busy_of="default") == {"force": False, "busy_of": "default", "ops": []}
+    after = dict(DEFAULT, enabled=False)
+    assert request([("default", "update", DEFAULT, after)], force=True) == {"force": True, "busy_of": None, "ops": [
+        {"name": "default", "action": "update",
+         "expect": {"priority": 2, "scheduler": GANTT, "state": "Active"},
+         "want": {"priority": 2, "scheduler": GANTT, "state": "notActive"}}]}
+    assert request([("new", "create", None, DEFAULT)])["ops"][0]["expect"] is None
+    assert request([("default", "delete", DEFAULT, None)])["ops"][0]["want"] is None
+
+
+ADMIN = {"name": "admin", "priority": 10, "scheduler": GANTT, "enabled": True}
+
+
+def test_plan_set_only_what_changes_in_the_order_given():
+    ops = plan_set([DEFAULT, ADMIN], [{"name": "admin", "scheduler": "kamelot"}, {"name": "default", "priority": 2},
+                                      {"name": "default2", "priority": 1, "scheduler": "kamelot"}])
+    assert ops == [("admin", "update", ADMIN, dict(ADMIN, scheduler="kamelot")),
+                   ("default2", "create", None, {"name": "default2", "priority": 1, "scheduler": "kamelot",
+                                                 "enabled": True})]
+
+
+def test_plan_set_keeps_state_when_not_given():
+    disabled = dict(DEFAULT, enabled=False)
+    assert plan_set([disabled], [{"name": "default", "scheduler": "kamelot", "enabled": None}]) == [
+        ("default", "update", disabled, dict(disabled, scheduler="kamelot"))]
+
+
+def test_plan_set_refuses_duplicates_and_bad_names():
+    with pytest.raises(QueueError, match="listed twice"):
+        plan_set([DEFAULT], [{"name": "default"}, {"name": "default"}])
+    with pytest.raises(QueueError, match="not allowed"):
+        plan_set([DEFAULT], [{"name": "de fault"}])
+
+
+class FakeDB:
+    """The queues table behind PERL_PROGRAM's protocol, with compare-and-set
+    (a test double: the real program runs against PostgreSQL in the modules
+    scenario)."""
+
+    def __init__(self, queues, meddle=None):
+        self.rows = dict((q["name"], dict(q)) for q in queues)
+        self.meddle = meddle  # called before a write: a concurrent change
+        self.writes = 0
+
+    def run_json(self, argv, req, what, env=None):
+        if req["ops"]:
+            if self.meddle:
+                self.meddle(self.rows)
+                self.meddle = None
+            for op in req["ops"]:
+                row = self.rows.get(op["name"])
+                if op["expect"] is not None and (row is None or {"priority": row["priority"],
+                                                                 "scheduler": row["scheduler"],
+                                                                 "state": "Active" if row["enabled"] else "notActive"}
+                                                 != op["expect"]):
+                    raise RunError("the change failed (exit 255): OAR3-CONFLICT queue %s" % op["name"],
+                                   rc=255, stderr="OAR3-CONFLICT queue %s changed since it was read\n" % op["name"])
+            for op in req["ops"]:
+                if op["want"] is None:
+                    del self.rows[op["name"]]
+                else:
+                    w = op["want"]
+                    self.rows[op["name"]] = {"name": op["name"], "priority": w["priority"], "scheduler": w["scheduler"],
+                                             "enabled": w["state"] == "Active"}
+            self.writes += 1
+        rows = [{"queue_name": q["name"], "priority": q["priority"], "scheduler_policy": q["scheduler"],
+                 "state": "Active" if q["enabled"] else "notActive"} for q in self.rows.values()]
+        return {"queues": rows, "busy": 0}
+
+
+def test_apply_set_writes_once_and_returns_before_and_after():
+    db = FakeDB([DEFAULT, ADMIN])
+    before, after, ops = apply_set(db, [{"name": "default", "scheduler": "kamelot"}])
+    assert [op[0] for op in ops] == ["default"] and db.writes == 1
+    assert [q["scheduler"] for q in before] == [GANTT, GANTT]
+    assert dict((q["name"], q) for q in after)["default"]["scheduler"] == "kamelot"
+    assert apply_set(db, [{"name": "default", "scheduler": "kamelot"}])[2] == [] and db.writes == 1
+
+
+def test_apply_set_check_mode_writes_nothing():
+    db = FakeDB([DEFAULT])
+    _before, after, ops = apply_set(db, [{"name": "default", "scheduler": "kamelot"}], check_mode=True)
+    assert ops and after[0]["scheduler"] == "kamelot" and db.writes == 0 and db.rows["default"] == DEFAULT
+
+
+def test_a_concurrent_disable_is_never_undone():
+    """oarnotify -d between the read and the write: the switch is planned again and keeps the disable."""
+    def disable(rows):
+        rows["default"]["enabled"] = False
+    db = FakeDB([DEFAULT], meddle=disable)
+    _before, after, _ops = apply_set(db, [{"name": "default", "scheduler": "kamelot"}])
+    assert after[0] == dict(DEFAULT, scheduler="kamelot", enabled=False)
+
+
+def test_a_queue_that_keeps_changing_is_refused_with_nothing_changed():
+    class Restless(FakeDB):
+        def run_json(self, argv, req, what, env=None):
+            if req["ops"]:
+                self.rows["default"]["priority"] += 1
+            return FakeDB.run_json(self, argv, req, what, env)
+    db = Restless([DEFAULT])
+    with pytest.raises(RunError, match="kept changing while being written") as e:
+        apply_set(db, [{"name": "default", "scheduler": "kamelot"}])
+    assert db.writes == 0 and db.rows["default"]["scheduler"] == GANTT and e.value.before
+
+
+def test_validate_op_runs_before_any_write():
+    db = FakeDB([DEFAULT])
+
+    def refuse(name, action, before, after):
+        raise QueueError("no %s" % name)
+    with pytest.raises(QueueError, match="no default"):
+        apply_set(db, [{"name": "default", "scheduler": "kamelot"}], validate_op=refuse)
+    assert db.writes == 0
+
+
+def test_wake_almighty_reports_failure():
+    sent = []
+
+    class Sock:
+        def sendall(self, data):
+            sent.append(data)
+
+        def close(self):
+            pass
+    assert wake_almighty("localhost", "6666", 5, connect=lambda addr, timeout: Sock()) is None
+    assert sent == [b"Term\n"]
+
+    def refused(addr, timeout):
+        raise ConnectionRefusedError("refused")
+    assert "could not notify Almighty at localhost:6666" in wake_almighty("localhost", 6666, 5, connect=refused)
+    assert almighty_address({}) == ("localhost", "6666")
+    assert almighty_address({"SERVER_HOSTNAME": "srv", "SERVER_PORT": "7000"}) == ("srv", "7000")
 
 
 def test_render():
