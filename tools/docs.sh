@@ -74,6 +74,7 @@ import json, sys, zlib
 manifest, site = sys.argv[1:]
 info = json.load(open(manifest))["collection_info"]
 labels = [
+    ("action_plugins", "plugins/action.html#action-plugins", "Action plugins"),
     ("ansible_configuration_settings", "reference_appendices/config.html#ansible-configuration-settings",
      "Ansible Configuration Settings"),
     ("common_return_values", "reference_appendices/common_return_values.html#common-return-values",

@@ -112,6 +112,18 @@ scenario() {
     left=$(docker ps -a --filter label=owner=molecule --format '{{.Names}}')
     [ -z "$left" ] || { echo "containers left behind by scenario $1: $left" >&2; return 1; }
 }
+# A run that was killed (a lost session, a timed-out CI job) leaves its
+# servers running; the scenarios' own destroy only knows its own platforms, and
+# the check above would blame the next scenario. One suite runs at a time.
+remove_stale_servers() {
+    local stale
+    stale=$(docker ps -a --filter label=owner=molecule --format '{{.Names}}')
+    [ -n "$stale" ] || return 0
+    echo "removing servers left by an earlier, interrupted run: ${stale//$'\n'/ }"
+    # shellcheck disable=SC2086
+    docker rm -f -v $stale >/dev/null
+}
+step "servers left by an earlier run" remove_stale_servers
 for s in "${SCENARIOS[@]}"; do
     step "molecule test -s $s" scenario "$s"
 done
