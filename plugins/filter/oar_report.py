@@ -24,10 +24,9 @@ def oar_smoke_queue(queues, wanted=None):
         return wanted
     enabled = [q["name"] for q in queues if q["enabled"]]
     kamelot = [q["name"] for q in queues if q["enabled"] and q["scheduler"] == "kamelot"]
-    for choice in (["default"] if "default" in kamelot else []) + kamelot + (["default"] if "default" in enabled
-                                                                              else []):
-        return choice
-    return ""
+    choices = (["default"] if "default" in kamelot else []) + kamelot
+    choices += ["default"] if "default" in enabled else []
+    return choices[0] if choices else ""
 
 
 def _usable(rounds):

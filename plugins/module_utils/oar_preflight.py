@@ -89,10 +89,11 @@ def check_queues(switch, queues, var):
 def changes(queue_ops, conf_keys, values, settings):
     """What a change would do, one line each, for the user and for deciding
     whether the change needs a pending state."""
-    found = ["queue %s: %s" % (name, ", ".join("%s %s -> %s" % (f, (before or {}).get(f), after[f])
-                                                for f in ("scheduler", "priority", "enabled")
-                                                if (before or {}).get(f) != after[f]))
-             for name, _action, before, after in queue_ops]
+    found = []
+    for name, _action, before, after in queue_ops:
+        fields = ["%s %s -> %s" % (f, (before or {}).get(f), after[f])
+                  for f in ("scheduler", "priority", "enabled") if (before or {}).get(f) != after[f]]
+        found.append("queue %s: %s" % (name, ", ".join(fields)))
     found += ["%s: %s -> %s" % (k, "unset" if values.get(k) is None else values.get(k),
                                 "unset" if settings.get(k) is None else settings[k]) for k in conf_keys]
     return found

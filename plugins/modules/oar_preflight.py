@@ -19,7 +19,7 @@ description:
     migration has not installed python3-oar yet).
   - C(oar-server) is active (O(server)), since every change is proven in a scheduling round.
   - C(oar.conf), read as OAR2's Perl reader does, has no setting that OAR2 accepts and OAR3 fails on
-    (O(check)): C(DB_BASE_LOGIN), C(DB_BASE_PASSWD), C(DB_BASE_LOGIN_RO) or C(DB_BASE_PASSWD_RO) containing
+    (O(check)), namely C(DB_BASE_LOGIN), C(DB_BASE_PASSWD), C(DB_BASE_LOGIN_RO) or C(DB_BASE_PASSWD_RO) containing
     characters that OAR3 pastes into its database URL without escaping (the message names the key, never the
     value); C(QUOTAS="yes") without a readable JSON object at C(QUOTAS_CONF_FILE).
   - O(hierarchy_labels) names columns of the C(resources) table; every queue of O(switch) exists.
@@ -61,10 +61,21 @@ options:
     type: bool
     default: false
   switch:
-    description: Queues a change will switch (C(name), C(scheduler), C(priority) optional); each must exist.
+    description: Queues a change will switch; each must exist.
     type: list
     elements: dict
     default: []
+    suboptions:
+      name:
+        description: Queue name.
+        type: str
+        required: true
+      scheduler:
+        description: The scheduler the change gives it; left out, kept.
+        type: str
+      priority:
+        description: The priority the change gives it; left out, kept.
+        type: int
   settings:
     description:
       - oar.conf settings a change will make (a V(null) value removes the key's line); their current values are

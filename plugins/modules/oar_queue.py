@@ -12,8 +12,8 @@ module: oar_queue
 short_description: Ensure one queue, or a set of queues, of an OAR2 server
 version_added: 0.1.0
 description:
-  - Creates, changes or removes one OAR2 queue (O(name)), or a set of queues in one transaction (O(queues)):
-    priority, scheduler and enabled state.
+  - Creates, changes or removes one OAR2 queue (O(name)), or a set of queues in one transaction (O(queues)),
+    setting priority, scheduler and enabled state.
   - "How a queue is changed: in place, with one C(UPDATE) of its row in the C(queues) table inside a transaction,
     through OAR2's own Perl library and database settings, then Almighty is woken as C(oarnotify) does.
     The row is read back before the transaction commits; any failure (database down, timeout, a row that
@@ -54,6 +54,25 @@ options:
         after a restart of C(oar-server).
     type: list
     elements: dict
+    suboptions:
+      name:
+        description: Queue name, as O(name).
+        type: str
+        required: true
+      state:
+        description: As O(state).
+        type: str
+        choices: [present, absent]
+        default: present
+      priority:
+        description: As O(priority); left out or V(null), kept.
+        type: int
+      scheduler:
+        description: As O(scheduler); left out or V(null), kept.
+        type: str
+      enabled:
+        description: As O(enabled); left out or V(null), kept.
+        type: bool
   state:
     description:
       - C(present) creates or changes the queue, C(absent) removes it.

@@ -17,7 +17,7 @@ description:
     overwrites a value, so going back always restores what was there before the collection came.
   - The pending state (O(path) with C(.pending) appended) holds what one change replaced until a scheduling
     round proves that change. With O(set_pending) it is written before the change, unless one is already on
-    file (an earlier run stopped between its change and the proof, RV(resumed)): that one is kept, since it
+    file (an earlier run stopped between its change and the proof, RV(resumed)); that one is kept, since it
     holds what the first change replaced. O(clear_pending) removes it once the change is proven or put back.
   - Every write is atomic (a temporary file renamed over the old one, under a lock), so a killed run leaves
     the old file or the new one, never a part.
@@ -81,7 +81,7 @@ record:
   returned: success
   type: dict
 pending:
-  description: The pending state after the call, or null. With O(resumed), what an unfinished run replaced.
+  description: The pending state after the call, or null. With RV(resumed), what an unfinished run replaced.
   returned: success
   type: dict
 resumed:

@@ -90,7 +90,7 @@ options:
     default: false
   restarted:
     description:
-      - oar-server was restarted after O(offset) (implied by O(restart)): judge only what the log shows since
+      - oar-server was restarted after O(offset) (implied by O(restart)), so judge only what the log shows since
         Almighty's last C(Start Almighty) line, and wait for that line.
     type: bool
     default: false

@@ -119,7 +119,7 @@ def test_round_running_and_db_readings():
     assert round_running([["/usr/bin/python3", "/usr/lib/oar/kao"]])
     assert round_running([["/usr/lib/oar/schedulers/oar_sched_gantt_with_timesharing", "default"]])
     assert not round_running([["/usr/bin/perl", "/usr/lib/oar/Almighty"], ["bash"], [""]])
-    readings = db_readings({"queues": [{"name": "default", "enabled": True}], "jobs": {"3": {"state": "Waiting",
-                                                                                          "planned": True}},
+    readings = db_readings({"queues": [{"name": "default", "enabled": True}],
+                            "jobs": {"3": {"state": "Waiting", "planned": True}},
                             "started": "2", "waiting": 1, "planned": 0})
     assert readings["jobs"]["3"] == {"state": "Waiting", "scheduledStart": True} and readings["started"] == 2
