@@ -29,6 +29,12 @@ def oar_smoke_queue(queues, wanted=None):
     return choices[0] if choices else ""
 
 
+def oar_queue_names(queues, scheduler=None, enabled=None):
+    """Names of the queues with that scheduler and that state (None: any)."""
+    return [q["name"] for q in queues
+            if (scheduler is None or q.get("scheduler") == scheduler) and (enabled is None or q.get("enabled") == enabled)]
+
+
 def _usable(rounds):
     return [r for r in rounds if isinstance(r, dict) and (r.get("outcome") or r.get("failed"))]
 
@@ -92,4 +98,4 @@ def oar_report(dpkg, queues, meta, rounds, check_mode=False, smoke_queue=""):
 
 class FilterModule(object):
     def filters(self):
-        return {"oar_report": oar_report, "oar_smoke_queue": oar_smoke_queue}
+        return {"oar_report": oar_report, "oar_smoke_queue": oar_smoke_queue, "oar_queue_names": oar_queue_names}

@@ -63,10 +63,13 @@ options:
         whatever the outcome, and its id returned.
     type: dict
     suboptions:
+      enabled:
+        description: V(false) submits none (so that a task can pass the same dict whether or not it wants one).
+        type: bool
+        default: true
       user:
-        description: The user that submits it (with C(runuser)).
+        description: The user that submits it (with C(runuser)); required when O(smoke_job.enabled).
         type: str
-        required: true
       queue:
         description: The queue it goes to.
         type: str
@@ -326,7 +329,8 @@ def main():
             since=dict(type="int"),
             jobs=dict(type="list", elements="str", default=[]),
             smoke_job=dict(type="dict", options=dict(
-                user=dict(type="str", required=True),
+                enabled=dict(type="bool", default=True),
+                user=dict(type="str"),
                 queue=dict(type="str", default="default"),
                 resources=dict(type="str", default="resource_id=1"),
             )),
@@ -343,6 +347,9 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    wants_smoke = bool(p["smoke_job"] and p["smoke_job"]["enabled"])
+    if wants_smoke and not p["smoke_job"]["user"]:
+        module.fail_json(msg="smoke_job.user is required when smoke_job.enabled is true (the user that submits it).")
     if p["timeout"] < 1 or p["settle"] < 0:
         module.fail_json(msg="timeout must be at least 1 second and settle at least 0, not %d and %d."
                          % (p["timeout"], p["settle"]))
@@ -382,7 +389,7 @@ def main():
             command = "/usr/lib/oar/" + command  # as Almighty resolves it
         jobs = list(p["jobs"])
         oardel = module.get_bin_path("oardel", required=True, opt_dirs=["/usr/bin"])
-        smoke = submit(runner, module, p["smoke_job"]) if p["smoke_job"] else None
+        smoke = submit(runner, module, p["smoke_job"]) if wants_smoke else None
         try:
             if smoke:
                 jobs.append(smoke)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.oar.oar3.plugins.filter.oar_report import oar_report, oar_smoke_queue
+from ansible_collections.oar.oar3.plugins.filter.oar_report import oar_queue_names, oar_report, oar_smoke_queue
 
 GANTT = "oar_sched_gantt_with_timesharing"
 QUEUES = [{"name": "admin", "scheduler": GANTT, "enabled": True},
@@ -46,3 +46,10 @@ def test_failed_and_not_watched():
     assert r["oar3"] == "not installed" and r["kamelot"] == "not used by any queue"
     assert oar_report(DPKG, QUEUES, "kao", [])["kao"].startswith("not watched")
     assert oar_report(DPKG, QUEUES, "kao", [], check_mode=True)["kao"] == "not seen: check mode"
+
+
+def test_queue_names():
+    assert oar_queue_names(QUEUES, scheduler="kamelot", enabled=True) == ["default"]
+    assert oar_queue_names(QUEUES, scheduler=GANTT) == ["admin", "besteffort"]
+    assert oar_queue_names(QUEUES, enabled=False) == ["besteffort"]
+    assert oar_queue_names([dict(q, enabled=False) for q in QUEUES], scheduler="kamelot", enabled=True) == []
