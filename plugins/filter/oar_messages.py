@@ -20,8 +20,8 @@ def oar_kamelot_put_back_msg(failed, host, queues):
     names = ", ".join(q["name"] for q in queues or []) or "(none recorded)"
     why = (failed or {}).get("msg") or "no reason given"
     return ("The switch to kamelot failed on %s (or its round did not run cleanly), so the queues %s were put back "
-            "to their previous scheduler, priority and state: %s.%s" % (host, names, why.rstrip("."),
-                                                                         _log(failed, "switch")))
+            "to their previous scheduler, priority and state: %s.%s"
+            % (host, names, why.rstrip("."), _log(failed, "switch")))
 
 
 def oar_kao_put_back_msg(failed, host, expected, back):
