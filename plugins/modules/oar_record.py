@@ -84,6 +84,10 @@ pending:
   description: The pending state after the call, or null. With RV(resumed), what an unfinished run replaced.
   returned: success
   type: dict
+is_pending:
+  description: Whether there is a pending state after the call (a change not yet proven or put back).
+  returned: success
+  type: bool
 resumed:
   description: Whether a pending state of an earlier run was on file when the call started.
   returned: success
@@ -171,7 +175,7 @@ def main():
         if lock is not None:
             os.close(lock)
     result = dict(changed=changed, record=after["record"] if after["record"] else p["default"],
-                  pending=after["pending"], resumed=after["resumed"])
+                  pending=after["pending"], is_pending=after["pending"] is not None, resumed=after["resumed"])
     if module._diff:
         result["diff"] = [dict(before=old_text or "", after=new_text or "", before_header=path, after_header=path),
                           dict(before=old_pending_text or "", after=new_pending_text or "",
