@@ -402,10 +402,13 @@ def main():
             first = db_program(runner, since, p["queues"], jobs)
 
             def look(elapsed):
+                # The database first: OAR2 logs why it disables a queue before it does
+                # (oar_meta_sched's oar_error, then stop_a_queue), so a disabled queue
+                # read here has its reason in the log read next.
+                db = db_program(runner, since, p["queues"], jobs)
                 log_text = read_from(p["log"], offset)
                 text = since_last_start(log_text) if restarted else log_text
                 settle_over = elapsed >= p["settle"]
-                db = db_program(runner, since, p["queues"], jobs)
                 outcome, evidence, msg = judge(text, restarted, command, meta_verdict(text, command, settle_over),
                                                p["scheduler"], p["queues"], jobs, db,
                                                oar3_activity(text or ""), settle_over)
