@@ -163,6 +163,7 @@ problems:
 """
 
 import os
+import socket
 import sys
 import time
 
@@ -260,8 +261,9 @@ def main():
             _rc, out, _err = runner.run(["systemctl", "is-active", "oar-server"], "systemctl is-active", limit=30)
             state = out.strip() or "unknown"
             if state != "active":
-                found.append("oar-server is %s: start it first, the change can only be proven in a scheduling "
-                             "round." % state)
+                # The machine's own name: the message may be read away from Ansible's host banner.
+                found.append("oar-server is %s on %s: start it first, the change can only be proven in a "
+                             "scheduling round." % (state, socket.gethostname()))
 
     queues, ops = [], []
     try:
