@@ -88,6 +88,8 @@ db_passwords() {
             sed -n "s/^DB_BASE_PASSWD\(_RO\)\{0,1\}=\"\(.\{1,\}\)\"$/\2/p" /etc/oar/oar.conf'
     done
 }
+# The names of the scenarios' servers, whichever run made them.
+molecule_servers() { docker ps -a --filter label=owner=molecule --format '{{.Names}}'; }
 logs="$STATE_DIR/test-logs"
 mkdir -p "$logs"
 scenario() {
@@ -109,7 +111,7 @@ scenario() {
     [ "$found" = 0 ] || { echo "a DB password of the servers is in $found line(s) of $log" >&2; return 1; }
     [ "$rc" -eq 0 ] || return 1
     # Destroying must leave nothing behind.
-    left=$(docker ps -a --filter label=owner=molecule --format '{{.Names}}')
+    left=$(molecule_servers)
     [ -z "$left" ] || { echo "containers left behind by scenario $1: $left" >&2; return 1; }
 }
 # A run that was killed (a lost session, a timed-out CI job) leaves its
@@ -117,7 +119,7 @@ scenario() {
 # the check above would blame the next scenario. One suite runs at a time.
 remove_stale_servers() {
     local stale
-    stale=$(docker ps -a --filter label=owner=molecule --format '{{.Names}}')
+    stale=$(molecule_servers)
     [ -n "$stale" ] || return 0
     echo "removing servers left by an earlier, interrupted run: ${stale//$'\n'/ }"
     # shellcheck disable=SC2086

@@ -24,6 +24,10 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 MASK = '********'
+# Stands for a key that holds a secret itself ('DB_BASE_PASSWD=x') in the
+# arguments: not a name and naming a secret, so check_request refuses it and
+# says what it was.
+SECRET_KEY_MASK = 'a key naming a secret (not shown)'
 # Largest oar.conf accepted (Debian's stock file is about 35 kB).
 MAX_SIZE = 1024 * 1024
 MAX_SIZE_TEXT = '1 MiB'
@@ -282,7 +286,7 @@ def value_errors(value):
 def _key_name(key):
     # A key that is not a name may be a pasted 'PASSWD=value': never show it.
     if isinstance(key, str) and is_secret(key):
-        return 'a key naming a secret (not shown)'
+        return SECRET_KEY_MASK
     return 'key %r' % (key,)
 
 
@@ -624,7 +628,8 @@ def _secrets_in_string(text, found):
 
     A bare name ('DB_BASE_PASSWD' in absent) holds no secret and stays visible.
     """
-    if not _SECRET_KEY.search(text) or _KEY.match(text):
+    # A bare name, or the mask that stands for a masked key, holds no secret.
+    if not _SECRET_KEY.search(text) or _KEY.match(text) or text.rstrip('*') == SECRET_KEY_MASK:
         return
     found.add(text)
     try:
@@ -677,7 +682,7 @@ def mask_secret_keys(value):
         out = {}
         for key, item in value.items():
             if isinstance(key, str) and is_secret(key) and not _KEY.match(key):
-                key = MASK
+                key = SECRET_KEY_MASK
                 while key in value or key in out:
                     key += '*'
             out[key] = mask_secret_keys(item)

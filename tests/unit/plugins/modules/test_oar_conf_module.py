@@ -328,6 +328,9 @@ def test_secrets_hidden_whatever_the_shape_of_settings(capsys, conf, module_log,
         assert 'n3w-s3cret' in conf.read_text()
     else:
         assert_untouched(conf, before)
+    if isinstance(settings, dict) and '=' in next(iter(settings)):
+        # Refused, and the message says what the masked key was.
+        assert code == 1 and 'a key naming a secret (not shown): not a valid name' in json.loads(out)['msg']
 
 
 SHAPED = ('# OAR\n'
