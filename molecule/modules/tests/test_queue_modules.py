@@ -86,6 +86,29 @@ def test_busy_queue_is_not_removed(host):
         host.run("oardel %s", holder)
 
 
+def test_a_job_that_the_first_count_missed_still_stops_the_remove(host):
+    """A job that arrives between the module's count and its transaction is
+    counted again inside the transaction. Emulated with row-level security:
+    the read-only login (the first count) sees no job, the read-write login
+    (the transaction) sees them all."""
+    rw, ro = host.check_output("bash -c '. /etc/oar/oar.conf; echo $DB_BASE_LOGIN $DB_BASE_LOGIN_RO'").split()
+    assert rw != ro
+    holder = submit_noop(host, "nodes=2")
+    psql(host, "ALTER TABLE jobs ENABLE ROW LEVEL SECURITY; ALTER TABLE jobs FORCE ROW LEVEL SECURITY; "
+               "CREATE POLICY oar3_test_rw ON jobs TO %s USING (true) WITH CHECK (true)" % rw)
+    try:
+        # The injection works: the read-only login does not see the job.
+        assert holder not in host.run("oarstat -J -j %s", holder).stdout
+        with pytest.raises(ModuleFailed) as e:
+            run_module(host, "oar_queue", name="default", state="absent")
+        assert "queue default still has 1 job(s)" in e.value.result["msg"]
+        assert ("default", "3", GANTT, "Active") in queue_table(host)
+    finally:
+        psql(host, "DROP POLICY oar3_test_rw ON jobs; ALTER TABLE jobs NO FORCE ROW LEVEL SECURITY; "
+                   "ALTER TABLE jobs DISABLE ROW LEVEL SECURITY")
+        host.run("oardel %s", holder)
+
+
 def test_create_and_remove(host):
     created = run_module(host, "oar_queue", name="scratch", priority=1, scheduler=GANTT)
     assert created["changed"] and ("scratch", "1", GANTT, "Active") in queue_table(host)
