@@ -47,7 +47,7 @@ DEBIAN_MIRROR=${OAR3_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # directory, as each real server has: apt locks that directory for a whole
 # download, so servers sharing one would fail on its lock. It starts with hard
 # links to the release's shared cache (the tests' downloads), never to its lock.
-run_oar2_container() {  # name owner-label release
+run_oar2_container() {  # name owner-label release [image]
     local cache="$STATE_DIR/apt/$3-$1"
     mkdir -p "$STATE_DIR/apt/$3" "$cache"
     find "$STATE_DIR/apt/$3" -maxdepth 1 -name '*.deb' -exec cp -ln -t "$cache" {} +
@@ -55,7 +55,7 @@ run_oar2_container() {  # name owner-label release
         --cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
         --cgroupns host -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
         -v "$cache:/var/cache/apt/archives" --stop-signal SIGRTMIN+3 -e container=docker \
-        "oar3-test/oar2-server:$3" /lib/systemd/systemd >/dev/null
+        "${4:-oar3-test/oar2-server}:$3" /lib/systemd/systemd >/dev/null
 }
 
 # The collection as users get it: built into DIR, installed under
@@ -73,13 +73,25 @@ install_collection() {  # dir
 # prepare.yml and serve_oar3.yml, which leaves its git bundle in
 # $MOLECULE_EPHEMERAL_DIRECTORY), listed in DIR/inventory.yml with the group
 # variables VARS (YAML lines indented by 8) after oar3_source_repo.
-start_oar2_servers() {  # dir owner vars name:release...
-    local dir=$1 owner=$2 vars=$3 server hosts=""
+# NAME:RELEASE:builder is a build host instead (plain Debian, group
+# oar3_builders, as playbooks/inventory.example.yml recommends): OAR3 is then
+# served to it only.
+start_oar2_servers() {  # dir owner vars name:release[:builder]...
+    local dir=$1 owner=$2 vars=$3 server name hosts="" builders="" serve_to=oar2_servers
     shift 3
     docker ps -aq --filter label=owner="$owner" | xargs -r docker rm -f >/dev/null
     for server in "$@"; do
-        run_oar2_container "${server%%:*}" "$owner" "${server##*:}"
-        hosts+="        ${server%%:*}:"$'\n'
+        name=${server%%:*}
+        case "$server" in
+            *:builder)
+                server=${server%:builder}
+                run_oar2_container "$name" "$owner" "${server##*:}" oar3-test/debian-systemd
+                [ -n "$builders" ] || builders="    oar3_builders:"$'\n'"      hosts:"$'\n'
+                builders+="        $name:"$'\n' serve_to=oar3_builders ;;
+            *)
+                run_oar2_container "$name" "$owner" "${server##*:}"
+                hosts+="        $name:"$'\n' ;;
+        esac
     done
     cat >"$dir/inventory.yml" <<INVENTORY
 # Containers on this machine: see playbooks/inventory.example.yml for a real cluster.
@@ -87,15 +99,16 @@ all:
   vars:
     ansible_connection: community.docker.docker
     ansible_python_interpreter: /usr/bin/python3
+    oar3_source_repo: /srv/oar3.git
   children:
     oar2_servers:
       hosts:
 $hosts      vars:
-        oar3_source_repo: /srv/oar3.git
 $vars
+$builders
 INVENTORY
     # OAR2's own scheduler timing, not the tests' faster one.
-    ansible-playbook -i "$dir/inventory.yml" -e oar2_test_rounds_every_second=false \
+    ansible-playbook -i "$dir/inventory.yml" -e oar2_test_rounds_every_second=false -e oar3_serve_to=$serve_to \
         "$REPO_DIR/molecule/shared/prepare.yml" "$REPO_DIR/molecule/shared/serve_oar3.yml" >"$dir/prepare.log" 2>&1 ||
         { tail -n 30 "$dir/prepare.log" >&2; die "preparing the servers failed (log: $dir/prepare.log)."; }
 }

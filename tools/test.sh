@@ -134,3 +134,6 @@ done
 printf '\nTimings:\n'
 printf '%s\n' "${timings[@]}"
 printf '%5d s  total\n' "$SECONDS"
+# What bench/run.sh reports as suite_s: the whole test command, from this clone.
+[ $# -gt 0 ] || printf '%d %s %s\n' "$SECONDS" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$logs/suite-seconds"

@@ -11,7 +11,8 @@ QUEUES = [{"name": "default"}, {"name": "besteffort"}]
 
 
 def task(role_name, name):
-    """The banner the default callback prints when a task of the role starts."""
+    """The banner the default callback prints when a task of the role starts
+    (`name` is the task's whole name)."""
     return r"^TASK \[oar\.oar3\.%s : %s\]" % (role_name, name.replace("(", r"\(").replace(")", r"\)"))
 
 
@@ -29,12 +30,13 @@ def settle(all_servers, before, keys):
 
 # (where the run of `present` is killed, seconds after, where the run of `absent` is killed)
 KAMELOT_KILLS = [
-    (task("kamelot", "Set HIERARCHY_LABELS"), 0.5, task("kamelot", "Put the queues back on their recorded schedulers")),
+    (task("kamelot", "Set HIERARCHY_LABELS"), 0.5,
+     task("kamelot", "Put the queues back on their recorded schedulers, in one transaction")),
     # During the switch's transaction (committed or not, never half: one transaction for the set).
     (task("kamelot", "Switch the queues to kamelot, in one transaction"), 0.2,
      task("kamelot", "Remove the kamelot link from OAR2's schedulers")),
     (task("kamelot", "Check that a round since the switch ran kamelot cleanly and placed jobs"), 1.0,
-     task("kamelot", "Put HIERARCHY_LABELS back")),
+     task("kamelot", "Put HIERARCHY_LABELS back (no line when it had none)")),
 ]
 
 
@@ -81,11 +83,13 @@ def on_kamelot(host):
 
 
 RESTART = "Restart oar-server between two rounds"
+RESTART_TASK = RESTART + ", give every queue its state back, prove the first round"
 KAO_KILLS = [
     # oar.conf edited, Almighty not restarted yet: the next run must restart it.
-    (task("kao", "Set the metascheduler to kao"), 0.5, task("kao", "Put back the metascheduler settings")),
+    (task("kao", "Set the metascheduler to kao, telling it that OAR2 runs the jobs"), 0.5,
+     task("kao", "Put back the metascheduler settings (a key that had no line loses it)")),
     # During the restart or the watch of its round.
-    (task("kao", RESTART), 3.0, task("kao", RESTART)),
+    (task("kao", RESTART_TASK), 3.0, task("kao", RESTART_TASK)),
 ]
 
 
