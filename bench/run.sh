@@ -88,15 +88,13 @@ playbook() {  # log playbook debs-dir [extra args]: a cold build when debs-dir i
     timed "$log" ansible-playbook -i "$out/inventory.yml" "$play" -e oar3_debs_dir="$debs" "$@"
 }
 
-changed_count() {  # log: the sum of changed= over the hosts of the play recap
-    awk '/^PLAY RECAP/ {recap = 1} recap && / changed=/ {
-        for (i = 1; i <= NF; i++) if ($i ~ /^changed=/) { split($i, a, "="); n += a[2] } } END { print n + 0 }' "$1"
+recap() {  # log field [host]: the field (ok, changed, ...) of the play recap, summed over the hosts or of one
+    awk -v field="$2" -v host="${3:-}" '/^PLAY RECAP/ {recap = 1} recap && / changed=/ && (host == "" || $1 == host) {
+        for (i = 1; i <= NF; i++) if (index($i, field "=") == 1) { split($i, a, "="); n += a[2] } } END { print n + 0 }' "$1"
 }
-
-tasks_run() {  # log: the tasks run on the first server (ok= of its recap: changed ones included)
-    awk '/^PLAY RECAP/ {recap = 1} recap && $1 == "oar3-bench-1" {
-        for (i = 1; i <= NF; i++) if ($i ~ /^ok=/) { split($i, a, "="); print a[2] } }' "$1"
-}
+changed_count() { recap "$1" changed; }
+# The tasks run on the first server: ok= counts the changed ones too.
+tasks_run() { recap "$1" ok oar3-bench-1; }
 
 # The tasks of the collection that watch a scheduling round (oar_sched_check).
 ROUND_TASKS=("Check that a round since the switch ran kamelot cleanly and placed jobs"
@@ -208,6 +206,11 @@ remove_servers
 
 script_m=$(median "${script_t[@]}")
 play_m=$(median "${play_t[@]}")
+cold_ratio=$(ratio "$play_m" "$script_m") cold_ratio_real=none
+if [ -n "$real_source" ]; then
+    real_script_m=$(median "${real_script_t[@]}") real_play_m=$(median "${real_play_t[@]}")
+    cold_ratio_real=$(ratio "$real_play_m" "$real_script_m")
+fi
 {
     printf '%s, %s cores, %s GiB; Debian %s servers (OAR2 %s), OAR3 %s (%s); %s; %s repetition(s), medians in seconds\n\n' \
         "$(date -u +%Y-%m-%d)" "$(nproc)" "$(free -g | awk '/^Mem:/ {print $2}')" "$REL" "$oar2_version" "$OAR3_VERSION" \
@@ -215,11 +218,11 @@ play_m=$(median "${play_t[@]}")
     echo "| run | seconds | note |"
     echo "|---|---|---|"
     echo "| seed-procedure.sh, 1 server, cold | $script_m | |"
-    echo "| migrate.yml, 1 server + build host, cold | $play_m | $(ratio "$play_m" "$script_m")x the script; $tasks_cold tasks run on the server |"
+    echo "| migrate.yml, 1 server + build host, cold | $play_m | ${cold_ratio}x the script; $tasks_cold tasks run on the server |"
     echo "| migrate.yml again, 1 server | $(median "${rerun_t[@]}") | changed: ${rerun_changed[*]}; $tasks_rerun tasks run; rounds watched: ${rerun_rounds[*]}; oar-server restarted in $rerun_restarts of $reps |"
     if [ -n "$real_source" ]; then
-        echo "| real OAR3: seed-procedure.sh, 1 server, cold | $(median "${real_script_t[@]}") | $(git -C "$real_source" describe --tags) checkout, tag $OAR3_VERSION built |"
-        echo "| real OAR3: migrate.yml, 1 server + build host, cold | $(median "${real_play_t[@]}") | $(ratio "$(median "${real_play_t[@]}")" "$(median "${real_script_t[@]}")")x the script |"
+        echo "| real OAR3: seed-procedure.sh, 1 server, cold | $real_script_m | $(git -C "$real_source" describe --tags) checkout, tag $OAR3_VERSION built |"
+        echo "| real OAR3: migrate.yml, 1 server + build host, cold | $real_play_m | ${cold_ratio_real}x the script |"
     fi
     printf '%s%s' "$scale_rows" "${build_rows:-}"
 } | tee "$out/results.md"
@@ -231,8 +234,7 @@ max() { printf '%s\n' "$@" | sort -n | tail -n 1; }
 suite_s=unmeasured
 [ ! -s "$STATE_DIR/test-logs/suite-seconds" ] || suite_s=$(cut -d' ' -f1 "$STATE_DIR/test-logs/suite-seconds")
 printf '\nsummary: cold_ratio=%s cold_ratio_real=%s rerun_s=%s rerun_changed=%s tasks_cold=%s tasks_rerun=%s scale8_ratio=%s suite_s=%s\n' \
-    "$(ratio "$play_m" "$script_m")" \
-    "$([ -n "$real_source" ] && ratio "$(median "${real_play_t[@]}")" "$(median "${real_script_t[@]}")" || echo none)" \
+    "$cold_ratio" "$cold_ratio_real" \
     "$(median "${rerun_t[@]}")" "$(max "${rerun_changed[@]}")" "$tasks_cold" "$tasks_rerun" "${scale8_ratio:-none}" "$suite_s" |
     tee -a "$out/results.md"
 say "results and logs: $out"

@@ -71,8 +71,8 @@ install_collection() {  # dir
 # Fresh containerised OAR2 servers (NAME:RELEASE ...) labelled owner=OWNER
 # (any older ones removed), booted and serving OAR3 (molecule/shared/
 # prepare.yml and serve_oar3.yml, which leaves its git bundle in
-# $MOLECULE_EPHEMERAL_DIRECTORY), listed in DIR/inventory.yml with the group
-# variables VARS (YAML lines indented by 8) after oar3_source_repo.
+# $MOLECULE_EPHEMERAL_DIRECTORY), listed in DIR/inventory.yml with the
+# variables VARS (YAML lines indented by 8) of group oar2_servers.
 # NAME:RELEASE:builder is a build host instead (plain Debian, group
 # oar3_builders, as playbooks/inventory.example.yml recommends): OAR3 is then
 # served to it only.
