@@ -65,13 +65,16 @@ VARS
 )" "${servers[@]}"
 
 step "ansible-playbook -i $run/inventory.yml oar.oar3.migrate"
-# Progress: each step of the playbook as it starts, at profile_roles' clock
-# (role tasks and skipped hosts are left out), failures, and the time each
-# role took; the whole output goes to the log.
+# Progress: each step of the playbook and each role (once, at its first
+# task) as it starts, at profile_roles' clock (skipped hosts are left out),
+# failures, and the time each role took; the whole output goes to the log.
 progress() {
     awk '
         /^TASK \[/ { name = $0; sub(/^TASK \[/, "", name); sub(/\] \**$/, "", name)
-                     pending = index(name, " : ") ? "" : name; next }
+                     at = index(name, " : ")
+                     if (!at) { pending = name; role = ""; next }
+                     pending = (substr(name, 1, at - 1) == role) ? "" : substr(name, 1, at - 1)
+                     role = substr(name, 1, at - 1); next }
         /^[A-Z][a-z]+day / && pending != "" { printf "    %s  %s\n", substr($(NF - 1), 1, 7), pending; pending = ""; fflush(); next }
         /^(fatal|failed):|^\[ERROR/ { print; fflush() }
         /^(dependencies|debs|kamelot|kao|total) -+ +[0-9.]+s$/ { print "    " $0; fflush() }'

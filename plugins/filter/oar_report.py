@@ -8,12 +8,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 
-
-def _version(dpkg, package):
-    found = re.search(r"(?m)^%s installed (\S+)$" % re.escape(package), dpkg or "")
-    return found.group(1) if found else "not installed"
+def _version(versions, package):
+    return (versions or {}).get(package) or "not installed"
 
 
 def oar_smoke_queue(queues, wanted=None):
@@ -39,7 +36,7 @@ def _usable(rounds):
     return [r for r in rounds if isinstance(r, dict) and (r.get("outcome") or r.get("failed"))]
 
 
-def oar_report(dpkg, queues, meta, rounds, check_mode=False, smoke_queue=""):
+def oar_report(versions, queues, meta, rounds, check_mode=False, smoke_queue=""):
     """The fields of a server's report. rounds: results of oar_sched_check
     (the roles' proofs of this run, or the report's live round), most
     relevant first; skipped or missing ones are ignored."""
@@ -87,8 +84,8 @@ def oar_report(dpkg, queues, meta, rounds, check_mode=False, smoke_queue=""):
     elif unseen:
         round_line = "no failure, placement not seen: %s" % unseen.get("unseen", "")
     return dict(
-        oar2=_version(dpkg, "oar-server"),
-        oar3=_version(dpkg, "python3-oar"),
+        oar2=_version(versions, "oar-server"),
+        oar3=_version(versions, "python3-oar"),
         meta=meta or "not set (OAR2 runs oar_meta_sched)",
         queues=", ".join("%s: %s%s" % (q["name"], q["scheduler"], "" if q["enabled"] else " (disabled)")
                          for q in queues),

@@ -97,3 +97,46 @@ def changes(queue_ops, conf_keys, values, settings):
     found += ["%s: %s -> %s" % (k, "unset" if values.get(k) is None else values.get(k),
                                 "unset" if settings.get(k) is None else settings[k]) for k in conf_keys]
     return found
+
+
+def link_changes(links, readlink):
+    """A line for each {src, dest} whose dest is not a symlink to src.
+    readlink(path) returns the link's target, or raises OSError (not a link,
+    or missing)."""
+    found = []
+    for link in links:
+        try:
+            now = readlink(link["dest"])
+        except OSError:
+            now = None
+        if now != link["src"]:
+            found.append("link %s -> %s (now: %s)" % (link["dest"], link["src"], "missing" if now is None else now))
+    return found
+
+
+def column_changes(wanted, columns_of):
+    """A line for each {table, name} that columns_of(table) lacks; each table is read once."""
+    seen, found = {}, []
+    for column in wanted:
+        table = column["table"]
+        if table not in seen:
+            seen[table] = columns_of(table)
+        if column["name"] not in seen[table]:
+            found.append("column %s.%s: missing -> added" % (table, column["name"]))
+    return found
+
+
+def package_versions(names, dpkg_output):
+    """{name: installed version or None} from the output of
+    `dpkg-query --show --showformat='${Package} ${db:Status-Status} ${Version}\\n' NAMES...`."""
+    versions = dict((name, None) for name in names)
+    for line in dpkg_output.splitlines():
+        fields = line.split()
+        if len(fields) == 3 and fields[0] in versions and fields[1] == "installed":
+            versions[fields[0]] = fields[2]
+    return versions
+
+
+def leftovers(name, entries):
+    """The temporary files of a killed oar.conf write among a directory's entries."""
+    return sorted(e for e in entries if oar_conf.is_temp_name(name, e))

@@ -97,6 +97,41 @@ options:
     description: Prefix of the role variables that messages name (for example V(oar3_kamelot)).
     type: str
     default: ""
+  links:
+    description:
+      - Symbolic links a change will make; each whose O(links[].dest) is not a link to O(links[].src) is a line
+        of RV(changes).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      src:
+        description: What the link points at.
+        type: path
+        required: true
+      dest:
+        description: The link.
+        type: path
+        required: true
+  columns:
+    description: Database columns a change will add; each missing one is a line of RV(changes).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      table:
+        description: The table.
+        type: str
+        required: true
+      name:
+        description: The column.
+        type: str
+        required: true
+  packages:
+    description: Debian packages whose installed versions to return in RV(packages).
+    type: list
+    elements: str
+    default: []
   timeout:
     description: Seconds for the whole call (the database reads and the import checks).
     type: int
@@ -133,10 +168,28 @@ listed:
   type: list
   elements: dict
 changes:
-  description: What the switch and the settings would change, one line each; empty when nothing.
+  description: What the switch, the settings, the links and the columns would change, one line each; empty when nothing.
   returned: success
   type: list
   elements: str
+leftovers:
+  description:
+    - With O(settings), the temporary files that a killed write of O(path) left beside it (they may hold the
+      passwords); the next write by M(oar.oar3.oar_conf) removes them.
+  returned: success
+  type: list
+  elements: str
+in_place:
+  description:
+    - True when the change would change nothing (RV(changes) and RV(leftovers) empty), so that a role can skip its
+      change steps on a re-run.
+  returned: success
+  type: bool
+packages:
+  description: Each package of O(packages) mapped to its installed version, or V(null) when it is not installed.
+  returned: success
+  type: dict
+  sample: {"oar-server": "2.5.9-1", "python3-oar": null}
 log:
   description: OAR's log file (C(LOG_FILE), else C(/var/log/oar.log)).
   returned: success
@@ -169,9 +222,10 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.oar.oar3.plugins.module_utils import oar_conf
-from ansible_collections.oar.oar3.plugins.module_utils.oar_db import columns
+from ansible_collections.oar.oar3.plugins.module_utils.oar_db import OarDbError, check_identifier, columns
 from ansible_collections.oar.oar3.plugins.module_utils.oar_preflight import (
-    changes, check_labels, check_queues, problems, public, read_conf,
+    changes, check_labels, check_queues, column_changes, leftovers, link_changes, package_versions, problems, public,
+    read_conf,
 )
 from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import QueueError, plan_set, read_all
 from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError, Runner
@@ -198,6 +252,25 @@ def script_problem(runner, name):
     return None
 
 
+def dpkg_show(runner, names):
+    """dpkg-query's lines for names ('' when there are none); an unknown package is not an error."""
+    if not names:
+        return ""
+    rc, out, err = runner.run(["dpkg-query", "--show", "--showformat=${Package} ${db:Status-Status} ${Version}\n"]
+                              + list(names), "dpkg-query --show", limit=30)
+    if rc not in (0, 1):  # 1: a package is unknown
+        raise RunError("dpkg-query --show failed (exit %d): %s" % (rc, err.strip()), rc=rc, stderr=err)
+    return out
+
+
+def conf_leftovers(path):
+    directory, name = os.path.split(path)
+    try:
+        return leftovers(name, os.listdir(directory or "."))
+    except OSError:
+        return []
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -213,6 +286,11 @@ def main():
             smoke_job=dict(type="bool", default=False),
             smoke_user=dict(type="str", default=""),
             variables=dict(type="str", default=""),
+            links=dict(type="list", elements="dict", default=[], options=dict(
+                src=dict(type="path", required=True), dest=dict(type="path", required=True))),
+            columns=dict(type="list", elements="dict", default=[], options=dict(
+                table=dict(type="str", required=True), name=dict(type="str", required=True))),
+            packages=dict(type="list", elements="str", default=[]),
             timeout=dict(type="int", default=60),
         ),
         supports_check_mode=True,
@@ -265,12 +343,25 @@ def main():
                 found.append("oar-server is %s on %s: start it first, the change can only be proven in a "
                              "scheduling round." % (state, socket.gethostname()))
 
-    queues, ops = [], []
+    queues, ops, more = [], [], link_changes(p["links"], os.readlink)
+    known = {}
+
+    def columns_of(table):
+        if table not in known:
+            known[table] = columns(runner, table, [], "reading the columns of %s" % table)
+        return known[table]
+
+    try:
+        for column in p["columns"]:
+            check_identifier(column["table"], "table")
+            check_identifier(column["name"], "column")
+    except OarDbError as e:
+        module.fail_json(msg="columns: %s Nothing was changed." % e)
     try:
         queues = read_all(runner)
         if p["hierarchy_labels"] is not None:
-            found += check_labels(p["hierarchy_labels"], columns(runner, "resources", [], "reading the columns of "
-                                                                 "resources"), var + "hierarchy_labels")
+            found += check_labels(p["hierarchy_labels"], columns_of("resources"), var + "hierarchy_labels")
+        more += column_changes(p["columns"], columns_of)
         queue_problems = check_queues(p["switch"], queues, var + "queues")
         found += queue_problems
         if not queue_problems:
@@ -279,14 +370,21 @@ def main():
         found.append("OAR's database cannot be read: %s" % e)
     except QueueError as e:
         found.append("%squeues: %s" % (var, e))
+    versions = {}
+    try:
+        versions = package_versions(p["packages"], dpkg_show(runner, p["packages"]))
+    except RunError as e:
+        found.append("The installed packages cannot be read: %s" % e)
     if found:
         module.fail_json(msg="%s Nothing was changed." % " ".join(found), problems=found)
     by_name = dict((q["name"], q) for q in queues)
     listed = [by_name[q["name"]] for q in p["switch"]]
     conf_keys = sorted(set(conf_plan.changed_keys) | set(conf_plan.collapsed_keys)) if conf_plan else []
-    would = changes(ops, conf_keys, values, p["settings"])
+    would = changes(ops, conf_keys, values, p["settings"]) + more
+    left = conf_leftovers(p["path"]) if p["settings"] else []
     module.exit_json(changed=False, values=shown, queues=queues, listed=listed, changes=would, log=log,
-                     mark=mark, missing=missing, enabled=[q["name"] for q in listed if q["enabled"]])
+                     mark=mark, missing=missing, enabled=[q["name"] for q in listed if q["enabled"]],
+                     leftovers=left, in_place=not (would or left), packages=versions)
 
 
 if __name__ == "__main__":

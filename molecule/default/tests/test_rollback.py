@@ -46,7 +46,7 @@ def test_a_rolling_migration_stops_after_a_batch_with_a_failed_server(host):
     assert "on oar2-deb12: start it first" in failures[SERVERS[0]]
     assert "oar2-deb12 failed in an earlier batch: oar2-deb13-kamelot and the servers after them are left" \
         in run.output
-    assert run.ran("Install python3-oar") == {SERVERS[0], SERVERS[1]}
+    assert run.ran("Install python3-procset and python3-oar") == {SERVERS[0], SERVERS[1]}
     assert [queue_table(first), queue_table(third)] == tables
     assert not first.file("/usr/lib/oar/schedulers/kamelot").exists
     assert not third.file("/usr/lib/oar/schedulers/kamelot").exists

@@ -80,6 +80,41 @@ def test_a_job_from_before_the_switch_is_scheduled_by_kamelot(host):
     host.run("oardel %s", job)
 
 
+RECORD = "/etc/ansible/facts.d/oar3_kamelot.fact"
+
+
+def test_a_re_run_rewrites_no_record_and_skips_the_change_steps(host):
+    before = state(host), host.check_output("stat -c '%%Y %%s' %s", RECORD)
+    run = kamelot(host)
+    assert run.rc == 0 and run.changed() == 0, run.failures()
+    me = {host.backend.host}
+    assert run.ran("Check the server before any change") == me
+    # The preflight saw the link, the key, the column and the queue in place.
+    for step in ("Link kamelot into OAR2", "Set HIERARCHY_LABELS", "Give OAR2's database the column",
+                 "Switch the queues to kamelot", "Check that a round since the switch"):
+        assert run.ran(step) == set(), step
+    assert (state(host), host.check_output("stat -c '%%Y %%s' %s", RECORD)) == before
+    assert not host.file(RECORD + ".pending").exists
+
+
+def test_a_setting_changed_by_hand_is_set_again_and_proven(host):
+    host.check_output("cp -p /etc/oar/oar.conf /root/oar.conf.migrated")
+    host.check_output("sed -i 's/^HIERARCHY_LABELS=.*/HIERARCHY_LABELS=\"resource_id,cpu\"/' /etc/oar/oar.conf")
+    assert host.check_output("grep -c '^HIERARCHY_LABELS=\"resource_id,cpu\"' /etc/oar/oar.conf") == "1"
+    queues = queue_table(host)
+    run = kamelot(host)
+    assert run.rc == 0, run.failures()
+    assert "Set HIERARCHY_LABELS" in run.changed_tasks()
+    assert run.ran("Check that a round since the switch") == {host.backend.host}
+    assert run.ran("Switch the queues to kamelot") == {host.backend.host}  # in place: not changed
+    assert "Switch the queues to kamelot, in one transaction" not in run.changed_tasks()
+    assert host.check_output("cmp /root/oar.conf.migrated /etc/oar/oar.conf && echo same") == "same"
+    assert queue_table(host) == queues
+    assert not host.file(RECORD + ".pending").exists
+    # The record keeps what the first switch replaced, not the hand edit.
+    assert json.loads(host.file(RECORD).content_string)["hierarchy_labels"] is None
+
+
 def test_check_mode_changes_nothing(host):
     before = state(host)
     run = kamelot(host, check=True, oar3_kamelot_queues=[{"name": "besteffort"}])

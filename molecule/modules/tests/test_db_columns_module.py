@@ -55,3 +55,52 @@ def test_refuses_bad_input_and_changes_nothing(host, args, message):
     assert message in failed.value.result["msg"]
     assert psql(host, "SELECT table_name, column_name FROM information_schema.columns "
                       "WHERE table_schema = current_schema() ORDER BY 1, 2") == before
+
+
+def installed(host, package):
+    shown = host.run("dpkg-query --show --showformat='${db:Status-Status} ${Version}' %s", package).stdout.split()
+    return shown[1] if len(shown) == 2 and shown[0] == "installed" else None
+
+
+def test_preflight_names_the_link_column_and_leftovers_a_switch_would_see_to(host):
+    # A copy of oar.conf in a directory of its own: the leftovers are looked
+    # for beside `path`, the database is read through OAR2's own oar.conf.
+    host.check_output("rm -rf /root/pf && mkdir /root/pf && cp -p /etc/oar/oar.conf /root/pf/oar.conf")
+    link = {"src": "/usr/lib/oar/kamelot", "dest": "/root/pf/kamelot"}
+    first = run_module(host, "oar_preflight", check=False, path="/root/pf/oar.conf", keys=["LOG_FILE"])
+    in_place_setting = {"LOG_FILE": first["values"]["LOG_FILE"]}  # the value it has: no change
+
+    def preflight(**args):
+        return run_module(host, "oar_preflight", check=False, path="/root/pf/oar.conf", settings=in_place_setting,
+                          links=[link], packages=["oar-server", "python3-oar", "oar3-no-such-package"], **args)
+
+    listing = host.check_output("ls -la --time-style=full-iso /root/pf")
+    missing = preflight(columns=[{"table": "jobs", "name": "job_id"}, {"table": "jobs", "name": "oar3_no_such"}])
+    assert missing["changes"] == ["link /root/pf/kamelot -> /usr/lib/oar/kamelot (now: missing)",
+                                  "column jobs.oar3_no_such: missing -> added"]
+    assert missing["in_place"] is False and missing["leftovers"] == []
+    assert missing["packages"] == {"oar-server": installed(host, "oar-server"),
+                                   "python3-oar": installed(host, "python3-oar"), "oar3-no-such-package": None}
+    assert missing["packages"]["oar-server"]
+    assert host.check_output("ls -la --time-style=full-iso /root/pf") == listing  # read only
+    assert column_type(host, "jobs", "oar3_no_such") == ""
+
+    host.check_output("ln -s /opt/elsewhere /root/pf/kamelot")
+    wrong = preflight(columns=[{"table": "jobs", "name": "job_id"}])
+    assert wrong["changes"] == ["link /root/pf/kamelot -> /usr/lib/oar/kamelot (now: /opt/elsewhere)"]
+
+    host.check_output("ln -sfn /usr/lib/oar/kamelot /root/pf/kamelot")
+    host.check_output("install -m 0600 /dev/null /root/pf/.oar.conf.oar3-tmp-ab12cd34")
+    left = preflight(columns=[{"table": "jobs", "name": "job_id"}])
+    assert left["changes"] == [] and left["leftovers"] == [".oar.conf.oar3-tmp-ab12cd34"]
+    assert left["in_place"] is False  # the next oar_conf write removes it: a re-run must not skip that
+
+    host.check_output("rm /root/pf/.oar.conf.oar3-tmp-ab12cd34")
+    done = preflight(columns=[{"table": "jobs", "name": "job_id"}])
+    assert done["changes"] == [] and done["leftovers"] == [] and done["in_place"] is True
+
+    with pytest.raises(ModuleFailed) as failed:
+        preflight(columns=[{"table": "jobs; DROP TABLE jobs", "name": "x"}])
+    assert "columns: table 'jobs; DROP TABLE jobs' is not allowed" in failed.value.result["msg"]
+    assert "Nothing was changed" in failed.value.result["msg"]
+    host.check_output("rm -rf /root/pf")

@@ -6,7 +6,9 @@ __metaclass__ = type
 import errno
 
 import pytest
-from ansible_collections.oar.oar3.plugins.module_utils.oar_preflight import problems, public, read_conf
+from ansible_collections.oar.oar3.plugins.module_utils.oar_preflight import (
+    column_changes, leftovers, link_changes, package_versions, problems, public, read_conf,
+)
 
 CONF = '''DB_BASE_LOGIN="oar"
 DB_BASE_PASSWD="s3cr3t"
@@ -68,3 +70,50 @@ def test_public_refuses_secrets():
     assert public({"A": "1"}, ["A", "B"]) == {"A": "1", "B": None}
     with pytest.raises(ValueError, match="DB_BASE_PASSWD"):
         public({}, ["DB_BASE_PASSWD"])
+
+
+def links_are(targets):
+    def readlink(path):
+        if path not in targets:
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return targets[path]
+    return readlink
+
+
+def test_a_link_in_place_is_no_change_and_a_missing_or_wrong_one_is():
+    wanted = [{"src": "/usr/lib/oar/kamelot", "dest": "/usr/lib/oar/schedulers/kamelot"}]
+    assert link_changes(wanted, links_are({"/usr/lib/oar/schedulers/kamelot": "/usr/lib/oar/kamelot"})) == []
+    assert link_changes(wanted, links_are({})) == [
+        "link /usr/lib/oar/schedulers/kamelot -> /usr/lib/oar/kamelot (now: missing)"]
+    assert link_changes(wanted, links_are({"/usr/lib/oar/schedulers/kamelot": "/opt/kamelot"})) == [
+        "link /usr/lib/oar/schedulers/kamelot -> /usr/lib/oar/kamelot (now: /opt/kamelot)"]
+
+
+def test_columns_are_read_once_per_table_and_only_missing_ones_are_changes():
+    reads = []
+
+    def columns_of(table):
+        reads.append(table)
+        return {"jobs": ["job_id", "state"], "resources": ["resource_id", "cpu"]}[table]
+
+    wanted = [{"table": "jobs", "name": "last_karma"}, {"table": "jobs", "name": "state"},
+              {"table": "resources", "name": "cpu"}]
+    assert column_changes(wanted, columns_of) == ["column jobs.last_karma: missing -> added"]
+    assert reads == ["jobs", "resources"]
+    assert column_changes([], columns_of) == []
+
+
+def test_package_versions_only_count_installed_packages():
+    out = ("oar-server installed 2.5.9-1\n"
+           "python3-oar not-installed \n"
+           "python3-procset config-files 1.0-1\n")
+    assert package_versions(["oar-server", "python3-oar", "python3-procset", "unknown"], out) == {
+        "oar-server": "2.5.9-1", "python3-oar": None, "python3-procset": None, "unknown": None}
+    assert package_versions([], "") == {}
+
+
+def test_leftovers_are_only_the_temporary_files_of_that_file():
+    entries = ["oar.conf", ".oar.conf.oar3-tmp-ab12cd34", ".oar.conf.oar3-tmp-short", ".other.oar3-tmp-ab12cd34",
+               "oar.conf.bak", ".oar.conf.oar3-tmp-00000000"]
+    assert leftovers("oar.conf", entries) == [".oar.conf.oar3-tmp-00000000", ".oar.conf.oar3-tmp-ab12cd34"]
+    assert leftovers("oar.conf", ["oar.conf"]) == []
