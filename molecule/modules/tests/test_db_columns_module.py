@@ -67,7 +67,9 @@ def test_preflight_names_the_link_column_and_leftovers_a_switch_would_see_to(hos
     # for beside `path`, the database is read through OAR2's own oar.conf.
     host.check_output("rm -rf /root/pf && mkdir /root/pf && cp -p /etc/oar/oar.conf /root/pf/oar.conf")
     link = {"src": "/usr/lib/oar/kamelot", "dest": "/root/pf/kamelot"}
-    first = run_module(host, "oar_preflight", check=False, path="/root/pf/oar.conf", keys=["LOG_FILE"])
+    # (run_module cannot pass an option named `keys`: settings return the value too.)
+    first = run_module(host, "oar_preflight", check=False, path="/root/pf/oar.conf", settings={"LOG_FILE": "/x"})
+    assert first["changes"] == ["LOG_FILE: %s -> /x" % first["values"]["LOG_FILE"]]
     in_place_setting = {"LOG_FILE": first["values"]["LOG_FILE"]}  # the value it has: no change
 
     def preflight(**args):
