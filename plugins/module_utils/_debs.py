@@ -138,6 +138,18 @@ def apt_lock_busy(stderr):
     return bool(LOCK_RE.search(stderr or ''))
 
 
+# What apt says of a package its lists do not hold: lists that look fresh by
+# their time but were emptied (container images remove them) or are older
+# than the archive.
+UNKNOWN_PACKAGE_RE = re.compile(r"Unable to locate package |has no installation candidate|"
+                                r"is not available, but is referred to")
+
+
+def lists_lack_package(stderr):
+    """Whether apt-get install failed because its package lists do not know a package."""
+    return bool(UNKNOWN_PACKAGE_RE.search(stderr or ''))
+
+
 def cache_is_fresh(mtime, now, valid_time):
     """Whether an apt cache updated at `mtime` (None: never) is still fresh."""
     return mtime is not None and valid_time > 0 and now - mtime < valid_time

@@ -69,15 +69,24 @@ def _apt(module, argv, lock_wait):
         time.sleep(2)
 
 
+def _update(module, lock_wait):
+    rc, out, err = _apt(module, ['apt-get', '-q', 'update'], lock_wait)
+    if rc != 0:
+        raise HostError('apt-get update failed: %s' % _last_line(err or out))
+
+
 def apt_install(module, targets, cache_valid_time=3600, update=True, downgrades=False, lock_wait=600):
     """One apt transaction for `targets` (names, or paths of .deb files),
     after updating the package lists when older than cache_valid_time."""
-    if update and not _debs.cache_is_fresh(_cache_mtime(), time.time(), cache_valid_time):
-        rc, out, err = _apt(module, ['apt-get', '-q', 'update'], lock_wait)
-        if rc != 0:
-            raise HostError('apt-get update failed: %s' % _last_line(err or out))
+    updated = update and not _debs.cache_is_fresh(_cache_mtime(), time.time(), cache_valid_time)
+    if updated:
+        _update(module, lock_wait)
     argv = APT_GET + (['--allow-downgrades'] if downgrades else []) + ['install'] + list(targets)
     rc, out, err = _apt(module, argv, lock_wait)
+    if rc != 0 and update and not updated and _debs.lists_lack_package(err or out):
+        # Fresh by their time only: update once and try again.
+        _update(module, lock_wait)
+        rc, out, err = _apt(module, argv, lock_wait)
     if rc != 0:
         names = ' '.join(os.path.basename(t) for t in targets)
         raise HostError('apt-get install %s failed: %s' % (names, _last_line(err or out)))

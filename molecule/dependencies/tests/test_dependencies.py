@@ -70,3 +70,19 @@ def test_check_mode_then_extra_packages(host):
         assert installed_version(host, EXTRA) is not None
     finally:
         host.check_output("apt-get purge -y -q %s", EXTRA)
+
+
+def test_package_lists_emptied_after_a_recent_update_are_updated_once(host):
+    # Fresh by their time, empty in fact (container images remove them):
+    # apt cannot locate the package, so the role updates the lists once and
+    # installs it, instead of failing for an hour.
+    host.check_output("rm -rf /var/lib/apt/lists/* && touch /var/lib/apt/lists "
+                      "&& rm -f /var/lib/apt/periodic/update-success-stamp")
+    assert host.run("apt-cache show %s", EXTRA).rc != 0  # apt does not know it now
+    run = run_play(host, role_play("dependencies"), {"oar3_dependencies_extra": [EXTRA]}, limit=host.backend.host)
+    try:
+        assert run.rc == 0 and run.changed() == 1, run.failures()
+        assert installed_version(host, EXTRA) is not None
+        assert host.run("ls /var/lib/apt/lists | grep -q '_Packages'").rc == 0
+    finally:
+        host.run("apt-get purge -y -q %s", EXTRA)

@@ -263,3 +263,16 @@ def test_store_done(tmp_path):
     ('', False)])
 def test_apt_lock_busy(stderr, busy):
     assert _debs.apt_lock_busy(stderr) is busy
+
+
+@pytest.mark.parametrize("stderr, lacking", [
+    ("E: Unable to locate package python3-setuptools\n", True),
+    ("E: Package 'python3-all' has no installation candidate\n", True),
+    ("Package python3-all is not available, but is referred to by another package.\n", True),
+    ("E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 7 (apt-get)\n", False),
+    ("E: Sub-process /usr/bin/dpkg returned an error code (1)\n", False),
+    ("", False),
+    (None, False),
+])
+def test_lists_lack_package(stderr, lacking):
+    assert _debs.lists_lack_package(stderr) is lacking
