@@ -104,10 +104,10 @@ def test_a_setting_changed_by_hand_is_set_again_and_proven(host):
     queues = queue_table(host)
     run = kamelot(host)
     assert run.rc == 0, run.failures()
-    assert "Set HIERARCHY_LABELS" in run.changed_tasks()
+    assert "oar.oar3.kamelot : Set HIERARCHY_LABELS" in run.changed_tasks()
     assert run.ran("Check that a round since the switch") == {host.backend.host}
     assert run.ran("Switch the queues to kamelot") == {host.backend.host}  # in place: not changed
-    assert "Switch the queues to kamelot, in one transaction" not in run.changed_tasks()
+    assert "oar.oar3.kamelot : Switch the queues to kamelot, in one transaction" not in run.changed_tasks()
     assert host.check_output("cmp /root/oar.conf.migrated /etc/oar/oar.conf && echo same") == "same"
     assert queue_table(host) == queues
     assert not host.file(RECORD + ".pending").exists
