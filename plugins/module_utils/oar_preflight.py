@@ -68,9 +68,12 @@ LABELS_RE = re.compile(r"[a-z_][a-z0-9_]*(,[a-z_][a-z0-9_]*)*")
 
 
 def check_labels(labels, columns, var):
-    """Problems of HIERARCHY_LABELS given the resources table's columns."""
+    """Problems of HIERARCHY_LABELS given the resources table's columns (None:
+    its form only, checked before anything is read)."""
     if not isinstance(labels, str) or not LABELS_RE.fullmatch(labels):
         return ["%s '%s' must be column names separated by commas, without spaces." % (var, labels)]
+    if columns is None:
+        return []
     unknown = [label for label in labels.split(",") if label not in columns]
     if unknown:
         return ["%s: %s is not a column of the resources table (%s)." % (var, ", ".join(unknown), ", ".join(columns))]

@@ -301,13 +301,17 @@ def main():
     found, missing = [], []
     if p["smoke_job"] and not p["smoke_user"]:
         found.append("%ssmoke_job is true but %ssmoke_user is empty." % (var, var))
+    # The role's variable is named before oar.conf's own refusal of the same value.
+    bad_labels = [] if p["hierarchy_labels"] is None else check_labels(p["hierarchy_labels"], None,
+                                                                        var + "hierarchy_labels")
+    found += bad_labels
     try:
         text = read_file(p["path"])
         values = read_conf(text)
         shown = public(values, list(p["keys"]) + [k for k in p["settings"] if k not in p["keys"]] + ["LOG_FILE"])
         to_set = dict((k, v) for k, v in p["settings"].items() if v is not None)
         to_remove = [k for k, v in p["settings"].items() if v is None]
-        conf_plan = oar_conf.plan(text, to_set, [], to_remove) if p["settings"] else None
+        conf_plan = oar_conf.plan(text, to_set, [], to_remove) if p["settings"] and not bad_labels else None
     except (OSError, UnicodeDecodeError) as e:
         module.fail_json(msg="cannot read %s: %s. Nothing was changed." % (p["path"], getattr(e, "strerror", e)))
     except ValueError as e:  # secret keys asked for
@@ -359,7 +363,7 @@ def main():
         module.fail_json(msg="columns: %s Nothing was changed." % e)
     try:
         queues = read_all(runner)
-        if p["hierarchy_labels"] is not None:
+        if p["hierarchy_labels"] is not None and not bad_labels:
             found += check_labels(p["hierarchy_labels"], columns_of("resources"), var + "hierarchy_labels")
         more += column_changes(p["columns"], columns_of)
         queue_problems = check_queues(p["switch"], queues, var + "queues")

@@ -7,7 +7,7 @@ import errno
 
 import pytest
 from ansible_collections.oar.oar3.plugins.module_utils.oar_preflight import (
-    column_changes, leftovers, link_changes, package_versions, problems, public, read_conf,
+    check_labels, column_changes, leftovers, link_changes, package_versions, problems, public, read_conf,
 )
 
 CONF = '''DB_BASE_LOGIN="oar"
@@ -117,3 +117,16 @@ def test_leftovers_are_only_the_temporary_files_of_that_file():
                "oar.conf.bak", ".oar.conf.oar3-tmp-00000000"]
     assert leftovers("oar.conf", entries) == [".oar.conf.oar3-tmp-00000000", ".oar.conf.oar3-tmp-ab12cd34"]
     assert leftovers("oar.conf", ["oar.conf"]) == []
+
+
+@pytest.mark.parametrize("labels", ["", "resource_id, cpu", "Cpu", "cpu,", ",cpu", None, 3])
+def test_labels_of_a_bad_form_name_the_variable_before_any_column_is_read(labels):
+    found = check_labels(labels, None, "oar3_kamelot_hierarchy_labels")
+    assert len(found) == 1 and found[0].startswith("oar3_kamelot_hierarchy_labels '%s' must be" % labels)
+
+
+def test_labels_are_checked_against_the_columns_once_their_form_is_good():
+    assert check_labels("resource_id,cpu", None, "v") == []
+    assert check_labels("resource_id,cpu", ["resource_id", "cpu"], "v") == []
+    assert check_labels("resource_id,rack", ["resource_id", "cpu"], "v") == [
+        "v: rack is not a column of the resources table (resource_id, cpu)."]
