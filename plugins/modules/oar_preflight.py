@@ -302,8 +302,9 @@ def main():
     if p["smoke_job"] and not p["smoke_user"]:
         found.append("%ssmoke_job is true but %ssmoke_user is empty." % (var, var))
     # The role's variable is named before oar.conf's own refusal of the same value.
-    bad_labels = [] if p["hierarchy_labels"] is None else check_labels(p["hierarchy_labels"], None,
-                                                                        var + "hierarchy_labels")
+    bad_labels = []
+    if p["hierarchy_labels"] is not None:
+        bad_labels = check_labels(p["hierarchy_labels"], None, var + "hierarchy_labels")
     found += bad_labels
     try:
         text = read_file(p["path"])
