@@ -64,7 +64,8 @@ use OAR::IO;
 
 my $req = decode_json(do { local $/; <STDIN> });
 my @add = @{$req->{add}};
-my $dbh = @add ? OAR::IO::connect() : OAR::IO::connect_ro();
+my $dbh = @add ? OAR::IO::connect_one() : OAR::IO::connect_ro_one();
+defined($dbh) or die "cannot connect to OAR's database: " . ($DBI::errstr // "no reason given") . "\n";
 $dbh->{RaiseError} = 1;
 $dbh->{PrintError} = 0;
 my $columns = sub {

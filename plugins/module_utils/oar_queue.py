@@ -13,8 +13,10 @@ means remove + add: a window where the queue does not exist (``oarsub -q``
 is refused) and, on OAR2 2.6.1, a queue re-created ``notActive``.
 
 Instead the modules run a short Perl program that uses OAR2's own
-``OAR::IO::connect``/``connect_ro`` (so OAR2's own reading of oar.conf and
-its DB credentials, which never pass through this code) and changes the row
+``OAR::IO::connect_one``/``connect_ro_one`` (so OAR2's own reading of oar.conf
+and its DB credentials, which never pass through this code; one attempt, where
+``connect`` retries with ever longer sleeps while the database is down) and
+changes the row
 in place with bound parameters, inside one transaction that is read back
 before it commits: a failure at any point leaves the queue as it was.
 Then it wakes Almighty the way ``oarnotify`` does.
@@ -183,7 +185,8 @@ use OAR::IO;
 
 my $req = decode_json(do { local $/; <STDIN> });
 my @ops = @{$req->{ops}};
-my $dbh = @ops ? OAR::IO::connect() : OAR::IO::connect_ro();
+my $dbh = @ops ? OAR::IO::connect_one() : OAR::IO::connect_ro_one();
+defined($dbh) or die "cannot connect to OAR's database: " . ($DBI::errstr // "no reason given") . "\n";
 $dbh->{RaiseError} = 1;
 $dbh->{PrintError} = 0;
 $dbh->begin_work() if @ops;

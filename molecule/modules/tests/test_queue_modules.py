@@ -134,10 +134,27 @@ def test_failed_write_is_rolled_back(host):
     assert queue_table(host) == before
 
 
-def test_database_down_fails_within_timeout(host):
+# Accepts PostgreSQL's port and never answers: a database that hangs.
+HUNG_DB = ("python3 -c 'import socket, time; s = socket.socket(); "
+           "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
+           "s.bind((\"127.0.0.1\", 5432)); s.listen(8); time.sleep(120)'")
+PORT_OPEN = "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", 5432), 1)'"
+
+
+def test_database_down_is_refused_at_once_and_a_hung_one_within_the_timeout(host):
     before = queue_table(host)
     host.check_output("systemctl stop postgresql")
     try:
+        # OAR2's own connect() retries a refused connection with ever longer
+        # sleeps; the modules try once and say why.
+        start = time.monotonic()
+        with pytest.raises(ModuleFailed) as e:
+            run_module(host, "oar_queue", name="default", scheduler=QUOTAS, timeout=60)
+        assert time.monotonic() - start < 15
+        assert "cannot connect to OAR's database" in e.value.result["msg"], e.value.result["msg"]
+        assert "Nothing was changed" in e.value.result["msg"], e.value.result["msg"]
+        host.check_output("systemd-run --unit oar3-test-hung-db %s" % HUNG_DB)
+        wait_for("the hung database's port", lambda: host.run(PORT_OPEN).rc == 0)
         start = time.monotonic()
         with pytest.raises(ModuleFailed) as e:
             run_module(host, "oar_queue", name="default", scheduler=QUOTAS, timeout=5)
@@ -147,6 +164,7 @@ def test_database_down_fails_within_timeout(host):
             run_module(host, "oar_queue_info", timeout=3)
         assert "timed out after 3 s" in e.value.result["msg"]
     finally:
+        host.run("systemctl stop oar3-test-hung-db")
         host.check_output("systemctl start postgresql")
     wait_for("PostgreSQL", lambda: host.run("runuser -u postgres -- pg_isready -q").rc == 0)
     assert queue_table(host) == before
