@@ -80,8 +80,9 @@ class Runner:
             rc, out, err = self.run(argv, what, data=json.dumps(payload), env=env)
         except RunError as e:
             if e.timed_out:
-                raise RunError("%s: OAR2 waits for its database forever when it cannot reach it; is PostgreSQL "
-                               "running and are the DB settings of oar.conf right?" % e, timed_out=True)
+                raise RunError("%s: OAR's database did not answer in time (PostgreSQL hung or overloaded, a lock "
+                               "held by another transaction, or DB_HOSTNAME and DB_PORT of oar.conf naming another "
+                               "service?)" % e, timed_out=True)
             raise
         if rc != 0:
             raise RunError("%s failed (exit %d): %s" % (what, rc, err.strip() or "no message"), rc=rc, stderr=err)

@@ -53,7 +53,7 @@ options:
         choices: [real, integer, bigint, double precision, text, boolean]
   timeout:
     description:
-      - Seconds to wait for the OAR database; OAR2 waits forever when it cannot reach it.
+      - Seconds to wait for the OAR database (one that refuses the connection fails the call at once).
     type: int
     default: 30
 notes:

@@ -107,9 +107,9 @@ options:
     default: false
   timeout:
     description:
-      - Seconds for the whole call (reading, writing and waking Almighty). OAR2 waits forever for an unreachable
-        database, so at this deadline every program of the call is killed, the transaction is rolled back, and the
-        module fails saying so.
+      - Seconds for the whole call (reading, writing and waking Almighty). A database that refuses the connection
+        fails the call at once, with its reason; for one that accepts and never answers, at this deadline every
+        program of the call is killed, the transaction is rolled back, and the module fails saying so.
     type: int
     default: 30
 notes:

@@ -32,8 +32,8 @@ attributes:
 options:
   timeout:
     description:
-      - Seconds to wait for the OAR database. OAR2 waits forever when it cannot reach it,
-        so the read is killed after this time and the module fails saying so.
+      - Seconds to wait for the OAR database. One that refuses the connection fails the read at once; one that
+        accepts and never answers is given this time, then the read is killed and the module fails saying so.
     type: int
     default: 30
 notes:
