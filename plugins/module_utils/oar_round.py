@@ -35,7 +35,7 @@ def bound(timeout, waiting):
     return timeout + min(MAX_EXTRA, PER_WAITING_JOB * max(0, waiting))
 
 
-def judge(text, restarted, command, meta, scheduler, queues, jobs, db, activity, settle_over):
+def judge(text, restarted, command, meta, scheduler, queues, jobs, db, activity, settle_over, round_over=False):
     """One look at the evidence.
 
     text: the log since the mark (after a restart: since Almighty's last
@@ -44,7 +44,8 @@ def judge(text, restarted, command, meta, scheduler, queues, jobs, db, activity,
     queues' scheduler to look for (kamelot) or None; queues: the queues that
     must stay enabled; jobs: ids that must be placed (the smoke job); db:
     readings of OAR's database (see oar_sched_check's DB_PROGRAM): queues,
-    jobs, started, waiting, planned; activity: oar_log.oar3_activity(text).
+    jobs, started, waiting, planned; activity: oar_log.oar3_activity(text);
+    round_over: no process of a round has run for a moment (see Quiet).
 
     Returns (outcome or None to look again, evidence list, failure message)."""
     evidence = []
@@ -88,11 +89,29 @@ def judge(text, restarted, command, meta, scheduler, queues, jobs, db, activity,
         return (PROVEN if placed_jobs else None), evidence, None
     if ran and placed:
         return PROVEN, evidence, None
-    if settle_over and not db["waiting"]:
-        # Nothing waits: no round can place anything, so say so now.
+    if not db["waiting"] and (settle_over or (ran and round_over)):
+        # Nothing waits: no round can place anything, so say so now; at once
+        # when a round ran and ended, since watching longer shows nothing more.
         return UNSEEN, evidence, "no job is waiting, so no placement could be seen%s" % (
             " (%s)" % "; ".join(evidence) if evidence else "")
     return None, evidence, None
+
+
+class Quiet(object):
+    """Whether a round has ended: no process of one (round_running) for
+    `grace` seconds, so that what Almighty logs after its metascheduler exits
+    (an exit value it refuses) is in the log read next. Fed one reading per
+    look, on the caller's clock."""
+
+    def __init__(self, grace=0.5):
+        self.grace, self.since = grace, None
+
+    def over(self, busy, now):
+        if busy:
+            self.since = None
+        elif self.since is None:
+            self.since = now
+        return self.since is not None and now - self.since >= self.grace
 
 
 def watch(look, clock, sleep, timeout, waiting, poll=0.3):

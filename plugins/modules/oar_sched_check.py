@@ -121,7 +121,8 @@ options:
   settle:
     description:
       - Seconds to watch before concluding that the log does not show Almighty's launches (its C(LOG_LEVEL) hides
-        them) or that nothing is waiting.
+        them) or that nothing is waiting. When nothing waits and the round is seen to run and end (no process of it
+        left for half a second), the check ends then, without waiting for this.
     type: int
     default: 5
 notes:
@@ -225,7 +226,7 @@ from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import (
     PERL_ENV, QueueError, almighty_address, apply_set, wake_almighty,
 )
 from ansible_collections.oar.oar3.plugins.module_utils.oar_round import (
-    FAILED, UNSEEN, db_readings, judge, meta_verdict, round_running, watch,
+    FAILED, UNSEEN, Quiet, db_readings, judge, meta_verdict, round_running, watch,
 )
 from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError, Runner
 
@@ -401,17 +402,22 @@ def main():
                 module.fail_json(msg="%s: is oar-server running?" % failed, **result)
             first = db_program(runner, since, p["queues"], jobs)
 
+            quiet = Quiet()
+
             def look(elapsed):
-                # The database first: OAR2 logs why it disables a queue before it does
-                # (oar_meta_sched's oar_error, then stop_a_queue), so a disabled queue
-                # read here has its reason in the log read next.
+                # The processes first, then the database: OAR2 logs why it disables a
+                # queue before it does (oar_meta_sched's oar_error, then stop_a_queue),
+                # so a disabled queue read here has its reason in the log read next.
+                round_over = quiet.over(round_running(cmdlines()), elapsed)
                 db = db_program(runner, since, p["queues"], jobs)
                 log_text = read_from(p["log"], offset)
                 text = since_last_start(log_text) if restarted else log_text
                 settle_over = elapsed >= p["settle"]
-                outcome, evidence, msg = judge(text, restarted, command, meta_verdict(text, command, settle_over),
+                # A round over without a launch in the log: its LOG_LEVEL hides them.
+                meta = meta_verdict(text, command, settle_over or round_over)
+                outcome, evidence, msg = judge(text, restarted, command, meta,
                                                p["scheduler"], p["queues"], jobs, db,
-                                               oar3_activity(text or ""), settle_over)
+                                               oar3_activity(text or ""), settle_over, round_over)
                 return outcome, evidence, msg, dict(db=db, text=log_text, meta=meta_verdict(text, command, True))
 
             seen = watch(look, time.monotonic, time.sleep, p["timeout"], first["waiting"])

@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.oar.oar3.plugins.module_utils.oar_log import oar3_activity
 from ansible_collections.oar.oar3.plugins.module_utils.oar_round import (
-    FAILED, PROVEN, UNSEEN, bound, db_readings, judge, meta_verdict, round_running, watch,
+    FAILED, PROVEN, UNSEEN, Quiet, bound, db_readings, judge, meta_verdict, round_running, watch,
 )
 
 KAO = "/usr/lib/oar/kao"
@@ -28,10 +28,11 @@ def db(**kw):
     return base
 
 
-def judged(text, scheduler="kamelot", command=None, jobs=(), settle_over=True, restarted=False, **kw):
-    meta = meta_verdict(text, command, settle_over)
+def judged(text, scheduler="kamelot", command=None, jobs=(), settle_over=True, restarted=False, round_over=False,
+           **kw):
+    meta = meta_verdict(text, command, settle_over or round_over)
     return judge(text, restarted, command, meta, scheduler, ["default"], list(jobs), db(**kw),
-                 oar3_activity(text or ""), settle_over)
+                 oar3_activity(text or ""), settle_over, round_over)
 
 
 def test_activity_of_both_log_formats():
@@ -95,6 +96,32 @@ def test_nothing_waiting_ends_unseen_at_once_after_settle():
     assert judged(BEGIN + NONE_WAITING, waiting=0, settle_over=False)[0] is None
     outcome, _e, msg = judged(BEGIN + NONE_WAITING, waiting=0)
     assert outcome == UNSEEN and "no job is waiting" in msg
+
+
+def test_nothing_waiting_ends_unseen_as_soon_as_a_round_that_ran_is_over():
+    idle_kao = "[    INFO] [2026-12-03 12:00:00,000] [oar.kamelot::internal_schedule_cycle:112]: no waiting jobs\n"
+    assert judged(idle_kao, scheduler=None, command=KAO, restarted=True, waiting=0, settle_over=False,
+                  round_over=True)[0] == UNSEEN
+    assert judged(BEGIN + NONE_WAITING, waiting=0, settle_over=False, round_over=True)[0] == UNSEEN
+    # Still running, or nothing seen to run yet: look again.
+    assert judged(BEGIN + NONE_WAITING, waiting=0, settle_over=False, round_over=False)[0] is None
+    assert judged("", waiting=0, settle_over=False, round_over=True)[0] is None
+    # Jobs wait: an ended round that placed none is no reason to stop looking.
+    assert judged(BEGIN + NONE_WAITING, waiting=2, settle_over=False, round_over=True)[0] is None
+    # A failure in the log still wins.
+    bad = BEGIN + NONE_WAITING + "[error] Scheduler kamelot returned a bad value: 2 ... Disabling queue default\n"
+    assert judged(bad, waiting=0, settle_over=False, round_over=True)[0] == FAILED
+    # The metascheduler still running (its launch logged, not its end): look again.
+    running = KAO_RAN.splitlines(True)[0] + idle_kao
+    assert judged(running, scheduler=None, command=KAO, restarted=True, waiting=0, settle_over=False,
+                  round_over=True)[0] is None
+
+
+def test_a_round_is_over_once_no_process_of_it_ran_for_the_grace_time():
+    quiet = Quiet(grace=0.5)
+    assert [quiet.over(busy, now) for busy, now in [(False, 0.0), (False, 0.3), (False, 0.5), (True, 0.8),
+                                                     (False, 1.0), (False, 1.4), (False, 1.6)]] == [
+        False, False, True, False, False, False, True]
 
 
 def test_watch_ends_as_soon_as_the_evidence_is_in_and_scales_with_waiting_jobs():
