@@ -119,9 +119,8 @@ def test_nothing_waiting_ends_unseen_as_soon_as_a_round_that_ran_is_over():
 
 def test_a_round_is_over_once_no_process_of_it_ran_for_the_grace_time():
     quiet = Quiet(grace=0.5)
-    assert [quiet.over(busy, now) for busy, now in [(False, 0.0), (False, 0.3), (False, 0.5), (True, 0.8),
-                                                     (False, 1.0), (False, 1.4), (False, 1.6)]] == [
-        False, False, True, False, False, False, True]
+    readings = [(False, 0.0), (False, 0.3), (False, 0.5), (True, 0.8), (False, 1.0), (False, 1.4), (False, 1.6)]
+    assert [quiet.over(busy, now) for busy, now in readings] == [False, False, True, False, False, False, True]
 
 
 def test_watch_ends_as_soon_as_the_evidence_is_in_and_scales_with_waiting_jobs():
