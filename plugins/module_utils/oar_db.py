@@ -15,7 +15,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import PERL_ENV
+from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import PERL_ENV, PERL_HEAD
 
 IDENTIFIER_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
@@ -56,18 +56,10 @@ def missing(columns, ensure):
 # Reads {"table": T, "add": [{name, type}]} on stdin; prints {"columns": [...]}
 # (after the additions). Adds in one transaction, IF NOT EXISTS, with quoted
 # identifiers; dies (non-zero exit, message on stderr) on any DB error.
-PERL_PROGRAM = r"""
-use strict;
-use warnings;
-use JSON;
-use OAR::IO;
-
+PERL_PROGRAM = PERL_HEAD + r"""
 my $req = decode_json(do { local $/; <STDIN> });
 my @add = @{$req->{add}};
-my $dbh = @add ? OAR::IO::connect_one() : OAR::IO::connect_ro_one();
-defined($dbh) or die "cannot connect to OAR's database: " . ($DBI::errstr // "no reason given") . "\n";
-$dbh->{RaiseError} = 1;
-$dbh->{PrintError} = 0;
+my $dbh = connect_once(scalar @add);
 my $columns = sub {
     $dbh->selectcol_arrayref(
         "SELECT column_name FROM information_schema.columns "

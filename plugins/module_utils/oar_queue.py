@@ -168,6 +168,25 @@ def busy_jobs_message(name, count):
 # OAR2's tools run with this set by oardo; without it OAR::Conf finds no file.
 PERL_ENV = {"OARCONFFILE": "/etc/oar/oar.conf"}
 
+# The start of the Perl programs of the modules: connect_once($rw) opens a
+# read-write (else read-only) connection in one attempt, because
+# OAR::IO::connect retries with ever longer sleeps while the database is down.
+PERL_HEAD = r"""
+use strict;
+use warnings;
+use JSON;
+use OAR::IO;
+
+sub connect_once {
+    my ($rw) = @_;
+    my $dbh = $rw ? OAR::IO::connect_one() : OAR::IO::connect_ro_one();
+    defined($dbh) or die "cannot connect to OAR's database: " . ($DBI::errstr // "no reason given") . "\n";
+    $dbh->{RaiseError} = 1;
+    $dbh->{PrintError} = 0;
+    return $dbh;
+}
+"""
+
 # Markers of the refusals PERL_PROGRAM makes inside its transaction.
 CONFLICT = "OAR3-CONFLICT"
 BUSY = "OAR3-BUSY"
@@ -177,18 +196,10 @@ BUSY = "OAR3-BUSY"
 # and then the transaction is rolled back: every queue is as it was. Each
 # update is a compare-and-set (the row must still be what the caller read),
 # so a concurrent `oarnotify -d` is never undone. Names are bound parameters.
-PERL_PROGRAM = r"""
-use strict;
-use warnings;
-use JSON;
-use OAR::IO;
-
+PERL_PROGRAM = PERL_HEAD + r"""
 my $req = decode_json(do { local $/; <STDIN> });
 my @ops = @{$req->{ops}};
-my $dbh = @ops ? OAR::IO::connect_one() : OAR::IO::connect_ro_one();
-defined($dbh) or die "cannot connect to OAR's database: " . ($DBI::errstr // "no reason given") . "\n";
-$dbh->{RaiseError} = 1;
-$dbh->{PrintError} = 0;
+my $dbh = connect_once(scalar @ops);
 $dbh->begin_work() if @ops;
 
 my $count_busy = sub {
