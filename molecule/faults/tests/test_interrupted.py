@@ -88,8 +88,9 @@ KAO_KILLS = [
     # oar.conf edited, Almighty not restarted yet: the next run must restart it.
     (task("kao", "Set the metascheduler to kao, telling it that OAR2 runs the jobs"), 0.5,
      task("kao", "Put back the metascheduler settings (a key that had no line loses it)")),
-    # During the restart or the watch of its round.
-    (task("kao", RESTART_TASK), 3.0, task("kao", RESTART_TASK)),
+    # During the restart or the watch of its round (an idle round's check ends
+    # about 2.5 s after the banner: a kill 3 s after it could land after the task).
+    (task("kao", RESTART_TASK), 1.0, task("kao", RESTART_TASK)),
 ]
 
 
