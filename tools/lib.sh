@@ -39,6 +39,20 @@ REPO_DIR=$(dirname "$TOOLS_DIR")
 # clone so a fresh clone still reuses it.
 STATE_DIR=${OAR3_STATE_DIR:-/var/cache/oar3-collection}
 VENV_DIR=${OAR3_VENV:-$STATE_DIR/venv}
+# The newest ansible-core's venv (tools/venv.sh newest).
+NEWEST_VENV_DIR=${OAR3_NEWEST_VENV:-$STATE_DIR/venv-newest}
+
+# A Python >= 3.MINOR: OAR3_PYTHON, else python3 or python3.N on PATH, else
+# the newest of pyenv's versions (the machines here have pyenv beside Debian's).
+find_python() {  # minor: prints its path
+    local p
+    for p in ${OAR3_PYTHON:-} python3 python3.14 python3.13 python3.12 \
+        $(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.*/bin/python3 2>/dev/null | sort -rV); do
+        p=$(command -v "$p") || continue
+        "$p" -c "import sys; sys.exit(sys.version_info < (3, $1))" 2>/dev/null && { echo "$p"; return 0; }
+    done
+    return 1
+}
 DEBIAN_MIRROR=${OAR3_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 # A containerised OAR2 server from the test image of Debian RELEASE, with the
@@ -74,7 +88,7 @@ install_collection() {  # dir
 # $MOLECULE_EPHEMERAL_DIRECTORY), listed in DIR/inventory.yml with the
 # variables VARS (YAML lines indented by 8) of group oar2_servers.
 # NAME:RELEASE:builder is a build host instead (plain Debian, group
-# oar3_builders, as playbooks/inventory.example.yml recommends): OAR3 is then
+# oar3_builders, as examples/inventory.yml recommends): OAR3 is then
 # served to it only.
 start_oar2_servers() {  # dir owner vars name:release[:builder]...
     local dir=$1 owner=$2 vars=$3 server name hosts="" builders="" serve_to=oar2_servers
@@ -94,7 +108,7 @@ start_oar2_servers() {  # dir owner vars name:release[:builder]...
         esac
     done
     cat >"$dir/inventory.yml" <<INVENTORY
-# Containers on this machine: see playbooks/inventory.example.yml for a real cluster.
+# Containers on this machine: see examples/inventory.yml for a real cluster.
 all:
   vars:
     ansible_connection: community.docker.docker

@@ -55,7 +55,7 @@ class ActionModule(ActionBase):
         for deb in debs:
             self._keep(store, job, deb, out['origins'][deb['binary']], builds)
         pair = {}
-        for binary, key in out.get('keys', {}).items():
+        for binary, key in out.get('build_keys', {}).items():
             path = _debs.read_index(store.index(job['codename'], binary, key))
             if not path:
                 raise AnsibleActionFail('The store %s has no build of %s %s (index %s).'

@@ -1,15 +1,14 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright (c) oar.oar3 developers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright (c) oar.oar3 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: oar_conf
 short_description: Set or comment out keys of OAR's C(oar.conf) safely for OAR2, OAR3 and bash
-version_added: 0.1.0
+version_added: 0.2.0
 author:
   - oar.oar3 developers (@oar-team)
 description:
@@ -186,7 +185,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
-from ansible_collections.oar.oar3.plugins.module_utils import oar_conf
+from ansible_collections.oar.oar3.plugins.module_utils import _conf as oar_conf
 
 LOCK_TIMEOUT = 60  # seconds; another oar_conf run on the same host holds it for milliseconds
 MAX_LINKS = 40  # symbolic links followed for one path, as the kernel allows

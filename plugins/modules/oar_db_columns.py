@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: oar_db_columns
 short_description: List the columns of a table of OAR2's database, and add missing ones
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Returns the columns of a table of the OAR2 server's database.
   - Adds the columns listed in O(ensure) that the table lacks, in one transaction. It never drops,
@@ -90,8 +90,8 @@ added:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.oar.oar3.plugins.module_utils.oar_db import TYPES, OarDbError, columns, missing, validate
-from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError, Runner
+from ansible_collections.oar.oar3.plugins.module_utils._db import TYPES, OarDbError, columns, missing, validate
+from ansible_collections.oar.oar3.plugins.module_utils._run import RunError, Runner
 
 
 def main():

@@ -106,7 +106,7 @@ built:
   type: list
   elements: str
   sample: [python3-procset, python3-oar]
-keys:
+build_keys:
   description: The build key of each package (C(<method>-<source id>)), the name of its index in the store.
   returned: success
   type: dict
@@ -291,7 +291,7 @@ class Builder:
         for build in git:
             self.resolve(build)
         todo = [b for b in builds if '%s-%s' % (b['binary'], b['key']) not in self.p['done']]
-        result['keys'] = dict((b['binary'], b['key']) for b in builds)
+        result['build_keys'] = dict((b['binary'], b['key']) for b in builds)
         result['origins'] = dict((b['binary'], b['origin']) for b in builds)
         if not todo:
             self.module.exit_json(**result)

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: oar_preflight
 short_description: Check an OAR2 server before switching it to OAR3's kamelot or kao, in one call
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Everything the roles check before a change, in one call, failing with every problem found and
     "Nothing was changed".
@@ -79,7 +79,7 @@ options:
   settings:
     description:
       - oar.conf settings a change will make (a V(null) value removes the key's line); their current values are
-        returned in RV(values), and whether they change in RV(changes).
+        returned in RV(current), and whether they change in RV(changes).
     type: dict
     default: {}
   hierarchy_labels:
@@ -152,7 +152,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-values:
+current:
   description: Each key of O(keys) and O(settings), and C(LOG_FILE), mapped to its value as OAR2 reads it, or V(null).
   returned: success
   type: dict
@@ -221,14 +221,14 @@ import sys
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.oar.oar3.plugins.module_utils import oar_conf
-from ansible_collections.oar.oar3.plugins.module_utils.oar_db import OarDbError, check_identifier, columns
-from ansible_collections.oar.oar3.plugins.module_utils.oar_preflight import (
+from ansible_collections.oar.oar3.plugins.module_utils import _conf as oar_conf
+from ansible_collections.oar.oar3.plugins.module_utils._db import OarDbError, check_identifier, columns
+from ansible_collections.oar.oar3.plugins.module_utils._preflight import (
     changes, check_labels, check_queues, column_changes, leftovers, link_changes, package_versions, problems, public,
     read_conf,
 )
-from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import QueueError, plan_set, read_all
-from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError, Runner
+from ansible_collections.oar.oar3.plugins.module_utils._queue import QueueError, plan_set, read_all
+from ansible_collections.oar.oar3.plugins.module_utils._run import RunError, Runner
 
 OAR_LIB = "/usr/lib/oar"
 DEFAULT_LOG = "/var/log/oar.log"
@@ -387,7 +387,7 @@ def main():
     conf_keys = sorted(set(conf_plan.changed_keys) | set(conf_plan.collapsed_keys)) if conf_plan else []
     would = changes(ops, conf_keys, values, p["settings"]) + more
     left = conf_leftovers(p["path"]) if p["settings"] else []
-    module.exit_json(changed=False, values=shown, queues=queues, listed=listed, changes=would, log=log,
+    module.exit_json(changed=False, current=shown, queues=queues, listed=listed, changes=would, log=log,
                      mark=mark, missing=missing, enabled=[q["name"] for q in listed if q["enabled"]],
                      leftovers=left, in_place=not (would or left), packages=versions)
 

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: oar_queue
 short_description: Ensure one queue, or a set of queues, of an OAR2 server
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates, changes or removes one OAR2 queue (O(name)), or a set of queues in one transaction (O(queues)),
     setting priority, scheduler and enabled state.
@@ -188,11 +188,11 @@ previous:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.oar.oar3.plugins.module_utils.oar_preflight import read_conf
-from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import (
+from ansible_collections.oar.oar3.plugins.module_utils._preflight import read_conf
+from ansible_collections.oar.oar3.plugins.module_utils._queue import (
     QueueError, almighty_address, apply_set, read_all, render, render_set, wake_almighty,
 )
-from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError, Runner
+from ansible_collections.oar.oar3.plugins.module_utils._run import RunError, Runner
 
 SCHEDULERS_DIR = "/usr/lib/oar/schedulers"
 CONF = "/etc/oar/oar.conf"

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: oar_queue_info
 short_description: List the queues of an OAR2 server
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Returns every queue of the OAR2 server with its priority, scheduler and whether it is enabled.
   - Reads the C(queues) table through OAR2's own Perl library and read-only database settings
@@ -76,8 +76,8 @@ queues:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import read_all
-from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError, Runner
+from ansible_collections.oar.oar3.plugins.module_utils._queue import read_all
+from ansible_collections.oar.oar3.plugins.module_utils._run import RunError, Runner
 
 
 def main():

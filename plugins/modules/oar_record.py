@@ -99,7 +99,7 @@ import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.oar.oar3.plugins.module_utils.oar_record import RecordError, dump, load, plan
+from ansible_collections.oar.oar3.plugins.module_utils._record import RecordError, dump, load, plan
 
 
 def read(path):

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: oar_sched_check
 short_description: Prove that OAR2's scheduling round works after a change, restarting oar-server if asked
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Wakes Almighty as a bare C(oarnotify) does and watches the round from its own evidence, ending as soon as
     the evidence is in. Three outcomes, kept apart in RV(outcome).
@@ -220,15 +220,15 @@ import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.oar.oar3.plugins.module_utils.oar_log import oar3_activity, since_last_start
-from ansible_collections.oar.oar3.plugins.module_utils.oar_preflight import read_conf
-from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import (
+from ansible_collections.oar.oar3.plugins.module_utils._log import oar3_activity, since_last_start
+from ansible_collections.oar.oar3.plugins.module_utils._preflight import read_conf
+from ansible_collections.oar.oar3.plugins.module_utils._queue import (
     PERL_ENV, QueueError, almighty_address, apply_set, wake_almighty,
 )
-from ansible_collections.oar.oar3.plugins.module_utils.oar_round import (
+from ansible_collections.oar.oar3.plugins.module_utils._round import (
     FAILED, UNSEEN, Quiet, db_readings, judge, meta_verdict, round_running, watch,
 )
-from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError, Runner
+from ansible_collections.oar.oar3.plugins.module_utils._run import RunError, Runner
 
 CONF = "/etc/oar/oar.conf"
 QUIET_WAIT = 10
@@ -304,7 +304,7 @@ def restore(runner, wanted):
 
 
 def db_program(runner, since, queues, jobs):
-    from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import queue_from_row
+    from ansible_collections.oar.oar3.plugins.module_utils._queue import queue_from_row
     result = runner.run_json(["perl", "-e", DB_PROGRAM], dict(since=since, queues=queues, jobs=jobs),
                              "reading OAR's jobs and queues", PERL_ENV)
     result["queues"] = [queue_from_row(r) for r in result["queues"]]

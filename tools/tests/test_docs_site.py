@@ -153,8 +153,7 @@ def test_role_page(site, tmp_path):
 def test_playbooks_page(site, tmp_path):
     dom = chromium(tmp_path, site / "docsite" / "playbooks.html", "--dump-dom")
     for playbook in sorted((REPO / "playbooks").glob("*.yml")):
-        if playbook.name != "inventory.example.yml":
-            assert f"oar.oar3.{playbook.stem}" in dom, playbook.name
+        assert f"oar.oar3.{playbook.stem}" in dom, playbook.name
     assert 'href="../kamelot_role.html' in dom
     # The collection's index page lists it.
     assert 'href="docsite/playbooks.html"' in chromium(tmp_path, site / "index.html", "--dump-dom")

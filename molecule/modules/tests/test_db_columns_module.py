@@ -69,8 +69,8 @@ def test_preflight_names_the_link_column_and_leftovers_a_switch_would_see_to(hos
     link = {"src": "/usr/lib/oar/kamelot", "dest": "/root/pf/kamelot"}
     # (run_module cannot pass an option named `keys`: settings return the value too.)
     first = run_module(host, "oar_preflight", check=False, path="/root/pf/oar.conf", settings={"LOG_FILE": "/x"})
-    assert first["changes"] == ["LOG_FILE: %s -> /x" % first["values"]["LOG_FILE"]]
-    in_place_setting = {"LOG_FILE": first["values"]["LOG_FILE"]}  # the value it has: no change
+    assert first["changes"] == ["LOG_FILE: %s -> /x" % first["current"]["LOG_FILE"]]
+    in_place_setting = {"LOG_FILE": first["current"]["LOG_FILE"]}  # the value it has: no change
 
     def preflight(**args):
         return run_module(host, "oar_preflight", check=False, path="/root/pf/oar.conf", settings=in_place_setting,

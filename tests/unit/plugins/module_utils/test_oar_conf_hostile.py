@@ -17,8 +17,8 @@ import subprocess
 
 import pytest
 
-from ansible_collections.oar.oar3.plugins.module_utils import oar_conf
-from ansible_collections.oar.oar3.plugins.module_utils.oar_conf import OarConfError, plan
+from ansible_collections.oar.oar3.plugins.module_utils import _conf as oar_conf
+from ansible_collections.oar.oar3.plugins.module_utils._conf import OarConfError, plan
 from ansible_collections.oar.oar3.tests.unit import oar_conf_readers as readers
 
 

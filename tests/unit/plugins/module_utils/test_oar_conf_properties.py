@@ -20,8 +20,8 @@ import tempfile
 
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
-from ansible_collections.oar.oar3.plugins.module_utils import oar_conf
-from ansible_collections.oar.oar3.plugins.module_utils.oar_conf import OarConfError, plan
+from ansible_collections.oar.oar3.plugins.module_utils import _conf as oar_conf
+from ansible_collections.oar.oar3.plugins.module_utils._conf import OarConfError, plan
 from ansible_collections.oar.oar3.tests.unit import oar_conf_readers as readers
 from ansible_collections.oar.oar3.tests.unit import oar_conf_strategies as strategies
 

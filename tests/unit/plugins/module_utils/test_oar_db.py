@@ -4,7 +4,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import pytest
-from ansible_collections.oar.oar3.plugins.module_utils.oar_db import OarDbError, missing, validate
+from ansible_collections.oar.oar3.plugins.module_utils._db import OarDbError, missing, validate
 
 
 @pytest.mark.parametrize("table", ["jobs", "resources", "gantt_jobs_predictions", "t" * 63])

@@ -4,8 +4,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import pytest
-from ansible_collections.oar.oar3.plugins.module_utils.oar_log import (errors, launches, meta_sched_run, scheduled,
-                                                                       since_last_start)
+from ansible_collections.oar.oar3.plugins.module_utils._log import (errors, launches, meta_sched_run, scheduled,
+                                                                    since_last_start)
 
 BAD_VALUE_261 = ("E|2026-11-24T12:00:00.000|MetaSched/7||Error: Scheduler kamelot returned a bad value: 2, at time 1."
                  " Disabling queue default (see `oarnotify')")

@@ -6,7 +6,7 @@ __metaclass__ = type
 import errno
 
 import pytest
-from ansible_collections.oar.oar3.plugins.module_utils.oar_preflight import (
+from ansible_collections.oar.oar3.plugins.module_utils._preflight import (
     check_labels, column_changes, leftovers, link_changes, package_versions, problems, public, read_conf,
 )
 
@@ -46,7 +46,7 @@ def test_db_url_breakers_named_by_key_never_value(key, char):
 
 def test_db_url_message_is_the_one_oar_conf_refuses_with():
     # One rule, one message: oar_conf refuses to write what preflight would later refuse.
-    from ansible_collections.oar.oar3.plugins.module_utils import oar_conf
+    from ansible_collections.oar.oar3.plugins.module_utils import _conf as oar_conf
     found = problems({"DB_BASE_PASSWD": "a?b#c@d"}, files({}))
     assert found == [oar_conf.db_url_problem("DB_BASE_PASSWD", "a?b#c@d")]
     assert found[0].startswith("DB_BASE_PASSWD contains '#' and '?' and '@', which OAR3 cannot use")

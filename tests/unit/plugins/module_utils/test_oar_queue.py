@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import (
+from ansible_collections.oar.oar3.plugins.module_utils._queue import (
     QueueError, almighty_address, apply_set, busy_jobs_message, plan, plan_set, queue_from_row, render, request,
     sort_queues, validate, wake_almighty,
 )
-from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError
+from ansible_collections.oar.oar3.plugins.module_utils._run import RunError
 
 GANTT = "oar_sched_gantt_with_timesharing_and_fairsharing_and_quotas"
 DEFAULT = {"name": "default", "priority": 2, "scheduler": GANTT, "enabled": True}

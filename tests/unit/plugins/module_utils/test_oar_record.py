@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.oar.oar3.plugins.module_utils.oar_record import RecordError, dump, load, merge_missing, plan
+from ansible_collections.oar.oar3.plugins.module_utils._record import RecordError, dump, load, merge_missing, plan
 
 Q = {"name": "default", "priority": 2, "scheduler": "gantt", "enabled": True}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.oar.oar3.plugins.module_utils.oar_log import oar3_activity
-from ansible_collections.oar.oar3.plugins.module_utils.oar_round import (
+from ansible_collections.oar.oar3.plugins.module_utils._log import oar3_activity
+from ansible_collections.oar.oar3.plugins.module_utils._round import (
     FAILED, PROVEN, UNSEEN, Quiet, bound, db_readings, judge, meta_verdict, round_running, watch,
 )
 

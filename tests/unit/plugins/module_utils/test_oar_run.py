@@ -13,7 +13,7 @@ import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError, Runner
+from ansible_collections.oar.oar3.plugins.module_utils._run import RunError, Runner
 
 ECHO = [sys.executable, "-c", "import json,sys; d=json.load(sys.stdin); d['seen']=True; print(json.dumps(d))"]
 

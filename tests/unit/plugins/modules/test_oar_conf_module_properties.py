@@ -27,7 +27,7 @@ from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.oar.oar3.plugins.module_utils import oar_conf as conf_utils
+from ansible_collections.oar.oar3.plugins.module_utils import _conf as conf_utils
 from ansible_collections.oar.oar3.plugins.modules import oar_conf
 from ansible_collections.oar.oar3.tests.unit import oar_conf_strategies as strategies
 

@@ -15,7 +15,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.oar.oar3.plugins.module_utils.oar_queue import PERL_ENV, PERL_HEAD
+from ansible_collections.oar.oar3.plugins.module_utils._queue import PERL_ENV, PERL_HEAD
 
 IDENTIFIER_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 

@@ -23,7 +23,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.oar.oar3.plugins.module_utils.oar_log import errors, meta_sched_run, scheduled
+from ansible_collections.oar.oar3.plugins.module_utils._log import errors, meta_sched_run, scheduled
 
 FAILED, PROVEN, UNSEEN = "failed", "proven", "unseen"
 # Seconds added to the bound per waiting job, and the most the bound may grow.

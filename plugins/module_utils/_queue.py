@@ -28,7 +28,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.oar.oar3.plugins.module_utils.oar_run import RunError
+from ansible_collections.oar.oar3.plugins.module_utils._run import RunError
 
 NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,100}")
 FIELDS = ("priority", "scheduler", "enabled")

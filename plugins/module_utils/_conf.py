@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright (c) oar.oar3 developers
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright (c) oar.oar3 contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """Pure logic of the oar.oar3.oar_conf module: read and edit OAR's oar.conf.
 

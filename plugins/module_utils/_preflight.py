@@ -12,8 +12,8 @@ __metaclass__ = type
 import json
 import re
 
-from ansible_collections.oar.oar3.plugins.module_utils import oar_conf
-from ansible_collections.oar.oar3.plugins.module_utils.oar_conf import db_url_problem, is_secret, perl_read_line, split_lines
+from ansible_collections.oar.oar3.plugins.module_utils import _conf as oar_conf
+from ansible_collections.oar.oar3.plugins.module_utils._conf import db_url_problem, is_secret, perl_read_line, split_lines
 
 DEFAULT_QUOTAS_FILE = "/etc/oar/quotas_conf.json"
 # OAR3 builds its database URL from these without escaping. The rule and its
