@@ -148,6 +148,8 @@ as_ctl_setup() {
     # The test run's one build of OAR3, when there is one yet.
     [ ! -d "$OAR3_TEST_DEBS_DIR" ] || cp -a "$OAR3_TEST_DEBS_DIR" "$ctl_work/oar3-debs"
     chown -R "$CTL_USER:" "$ctl_work"
+    # molecule finds .config/molecule/config.yml at the root of the work tree's VCS.
+    as_ctl git init -q .
     as_ctl ansible-galaxy collection install --offline -p "$ctl_work/collections" "$ctl_work"/oar-oar3-*.tar.gz >/dev/null
 }
 as_ctl() {  # command...: run by CTL_USER in its copy of the repo, with the newest ansible-core

@@ -25,8 +25,7 @@ BUNDLED_COLLECTIONS="community/docker ansible/posix community/library_inventory_
 key=$( { cat "$reqs" "$cons"; echo "$bundle $BUNDLED_COLLECTIONS"; } | sha256sum | cut -c1-16)
 [ -f "$venv/.oar3-key" ] && [ "$(cat "$venv/.oar3-key")" = "$key" ] && exit 0
 
-python=$(find_python "$minor") || die "Python >= 3.$minor is needed for $(grep -m1 '^ansible-core' "$reqs"), and none was found
-(python3, python3.N on PATH, pyenv's versions): install one, or set OAR3_PYTHON to its path."
+python=$(find_python "$minor") || die "Python >= 3.$minor is needed for $(grep -m1 '^ansible-core' "$reqs") and none was found (python3, python3.N on PATH, pyenv's versions): install one, or set OAR3_PYTHON to its path."
 # The newest venv also serves the unprivileged controller user of the tests
 # (tools/test.sh): a Python it cannot run (pyenv's, under root's 0700 home) is
 # copied into the state directory first, its libpython found beside it.

@@ -95,3 +95,20 @@ def test_docs_never_replaces_a_directory_that_is_not_a_site(tmp_path):
     (tmp_path / "notes.txt").write_text("mine\n")
     assert_clear_error(run("docs.sh", str(tmp_path)), str(tmp_path), "holds no docs site")
     assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
+def test_newest_venv_without_a_python_for_it(tmp_path):
+    # Debian 12's own python3 is 3.11, and this pyenv root has no version.
+    result = run("venv.sh", "newest", env={"PATH": "/usr/bin:/bin", "PYENV_ROOT": str(tmp_path / "pyenv"),
+                                           "OAR3_NEWEST_VENV": str(tmp_path / "venv")})
+    assert_clear_error(result, "Python >= 3.12 is needed for ansible-core==2.21")
+    assert "OAR3_PYTHON" in result.stderr
+    assert not (tmp_path / "venv").exists()
+
+
+def test_venv_unknown_line():
+    assert_clear_error(run("venv.sh", "oldest"), "unknown argument 'oldest'")
+
+
+def test_ee_run_needs_the_collection_tarball(tmp_path):
+    assert_clear_error(run("ee/run.sh", str(tmp_path / "oar-oar3-0.2.0.tar.gz")), "usage: tools/ee/run.sh", "is missing")
