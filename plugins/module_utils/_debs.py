@@ -407,17 +407,101 @@ def upstream_version(text, regex):
     return found.group(1) if found else ''
 
 
-def package_version(tag, found, fingerprint, major):
-    """(upstream, Debian version) of a package the collection builds: a release
-    tag names the release (upstream's tag 3.0.1 still says 3.0.1.dev1); any
-    other source gets its fingerprint after its own version, so that two
-    sources never make the same file name. Empty upstream: no version found."""
+def debian_upstream(version):
+    """A Python (PEP 440) version as a Debian upstream version that sorts the
+    same way: pre-releases and development versions before their release
+    (3.0.3dev -> 3.0.3~dev, 3.0.1.dev1 -> 3.0.1~dev1, 3.1rc1 -> 3.1~rc1),
+    post-releases after it (3.0.2.post1 -> 3.0.2+post1). Anything else is
+    kept as it is."""
+    found = re.match(r'^(\d+(?:\.\d+)*)(.*)$', version or '')
+    if not found:
+        return version or ''
+    release, rest = found.groups()
+    marker = re.match(r'^[.-]?(dev|a|alpha|b|beta|c|rc|pre|preview)(.*)$', rest, re.I)
+    if marker:
+        return '%s~%s%s' % (release, marker.group(1), marker.group(2).replace('-', '.'))
+    post = re.match(r'^[.-]?(post|rev|r)(.*)$', rest, re.I)
+    if post:
+        return '%s+%s%s' % (release, post.group(1), post.group(2).replace('-', '.'))
+    return version
+
+
+def _dpkg_order(c):
+    if c == '~':
+        return -1
+    if c.isalpha():
+        return ord(c)
+    return ord(c) + 256
+
+
+def _dpkg_part(a, b):
+    """dpkg's comparison of two upstream (or revision) strings."""
+    while a or b:
+        na, nb = re.match(r'^([^0-9]*)(.*)$', a).groups(), re.match(r'^([^0-9]*)(.*)$', b).groups()
+        (sa, a), (sb, b) = na, nb
+        for i in range(max(len(sa), len(sb))):
+            ca = _dpkg_order(sa[i]) if i < len(sa) else 0
+            cb = _dpkg_order(sb[i]) if i < len(sb) else 0
+            if ca != cb:
+                return -1 if ca < cb else 1
+        da, a = re.match(r'^([0-9]*)(.*)$', a).groups()
+        db, b = re.match(r'^([0-9]*)(.*)$', b).groups()
+        if int(da or 0) != int(db or 0):
+            return -1 if int(da or 0) < int(db or 0) else 1
+    return 0
+
+
+def dpkg_compare(a, b):
+    """-1, 0 or 1 as dpkg --compare-versions orders two versions
+    ([epoch:]upstream[-revision])."""
+    def split(v):
+        epoch, _, rest = v.rpartition(':') if ':' in v else ('0', '', v)
+        upstream, _, revision = rest.rpartition('-') if '-' in rest else (rest, '', '')
+        return int(epoch or 0), upstream, revision
+    ea, ua, ra = split(a)
+    eb, ub, rb = split(b)
+    if ea != eb:
+        return -1 if ea < eb else 1
+    return _dpkg_part(ua, ub) or _dpkg_part(ra, rb)
+
+
+def parse_describe(text):
+    """(last release tag, commits since it) from `git describe --tags --long`
+    (3.0.2-5-g1234567), or ('', 0) when the commit follows no release tag."""
+    found = re.match(r'^(.+)-([0-9]+)-g[0-9a-f]+$', (text or '').strip())
+    if not found or not TAG_RE.match(found.group(1)):
+        return '', 0
+    return found.group(1), int(found.group(2))
+
+
+def package_version(tag, found, fingerprint, major, describe=''):
+    """(upstream, Debian version) of a package the collection builds.
+
+    A release tag names the release (upstream's tag 3.0.1 still says
+    3.0.1.dev1). Any other source gets its fingerprint after its version, so
+    that two sources never make the same file name, and sorts between the
+    release it follows and the next one, so that apt upgrades a development
+    build to that release and never the other way round:
+    - its own version when that is ahead of the last release tag (describe),
+      as a pre-release of it: master's 3.0.3dev after 3.0.2 gives
+      3.0.3~dev+g<commit>, before 3.0.3;
+    - else (a version not bumped since the tag) the tag, then the number of
+      commits since it: 3.0.2+5.g<commit>, after 3.0.2.
+    Empty upstream: no version found."""
     if tag and TAG_RE.match(tag):
         upstream = tag
-    elif found:
-        upstream = found + (fingerprint or '')
     else:
-        return '', ''
+        base, since = parse_describe(describe)
+        own = debian_upstream(found)
+        if base and (not own or dpkg_compare(own, base) <= 0):
+            # The tagged commit itself is the release.
+            upstream = '%s+%d.%s' % (base, since, fingerprint.lstrip('+')) if since and fingerprint else base
+        elif own:
+            if base and '~' not in own:
+                own += '~'  # ahead of the last tag and not released yet
+            upstream = own + (fingerprint or '')
+        else:
+            return '', ''
     return upstream, '%s-0oar3~deb%s' % (upstream, major)
 
 

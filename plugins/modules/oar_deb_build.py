@@ -202,6 +202,11 @@ class Builder:
                      'git clone of %s' % build['location'], env=GIT_ENV)
             self.run(['git', '-c', 'advice.detachedHead=false', 'checkout', '--quiet', build['commit']],
                      'git checkout of %s' % build['commit'], cwd=src, env=GIT_ENV)
+            # The last release tag before the commit and the commits since:
+            # where a development build's version sorts (none: no release tag).
+            rc, out, err = self.module.run_command(['git', 'describe', '--tags', '--long', '--match', '[0-9]*'],
+                                                   cwd=src, environ_update=GIT_ENV)
+            build['describe'] = out.strip() if rc == 0 else ''
         else:
             self.run(['tar', '-x', '-f', build['location'], '-C', src, '--strip-components=1', '--no-same-owner'],
                      'Unpacking %s' % build['origin'])
@@ -221,7 +226,7 @@ class Builder:
             text = ''
         found = _debs.upstream_version(text, build['version_regex'])
         upstream, version = _debs.package_version(build.get('tag', ''), found, build.get('fingerprint', ''),
-                                                  self.p['major'])
+                                                  self.p['major'], build.get('describe', ''))
         if not upstream:
             self.fail('%s has no version in %s: is it the OAR3 (or procset) source?'
                       % (build['origin'], build['version_file']))

@@ -256,3 +256,35 @@ def test_dependencies_once_per_host_and_no_apt_on_a_rerun(host):
     installs = [r for t in run.tasks if "Install python3-procset and python3-oar" in t["task"]["name"]
                 for r in t["hosts"].values()]
     assert len(installs) == 2 and all(r.get("installed") == [] for r in installs), installs
+
+
+def test_development_head_builds_installs_activates_and_sorts_between_releases(host, tmp_path):
+    # oar3_source_version naming a branch head after the last release: master,
+    # which says 3.0.3dev after the tag 3.0.2 (upstream's and the stand-in's).
+    # Debian 13 builds, installs and runs it (kamelot schedules a round), and its
+    # version sorts after 3.0.2 and before 3.0.3, so that apt takes that release over it.
+    deb13, builder = other_host(host, "oar2-deb13"), other_host(host, "builder-deb13")
+    commit = builder.check_output("git -C /srv/oar3.git rev-parse --short=7 master")
+    base = builder.check_output("git -C /srv/oar3.git describe --tags --abbrev=0 --match '[0-9]*' master")
+    following = "%s.%d" % (base.rsplit(".", 1)[0], int(base.rsplit(".", 1)[1]) + 1)
+    on13 = {"oar3_source_version": "master", "oar3_debs_dir": str(tmp_path / "debs")}
+    try:
+        run = run_play(host, role_play("debs"), on13, limit="oar2-deb13")
+        assert run.rc == 0, run.failures()
+        version = installed_version(deb13, "python3-oar")
+        assert "+g%s" % commit in version and version.endswith("-0oar3~deb13"), version
+        for lower in (base + "-0oar3~deb13", base + "-1"):
+            assert deb13.run("dpkg --compare-versions %s gt %s", version, lower).rc == 0, (version, lower)
+        for higher in (following + "-0oar3~deb13", following + "-1", following + "~rc1-1"):
+            assert deb13.run("dpkg --compare-versions %s lt %s", version, higher).rc == 0, (version, higher)
+        assert deb13.run("python3 -c 'import oar.kao.kamelot, oar.kao.kao'").rc == 0
+        switch = run_play(host, role_play("kamelot"), limit="oar2-deb13")
+        assert switch.rc == 0, switch.failures()
+        assert switch.ran("Check that a round since the switch ran kamelot") == {"oar2-deb13"}
+    finally:
+        back = run_play(host, role_play("kamelot", oar3_kamelot_state="absent"), limit="oar2-deb13")
+        assert back.rc == 0, back.failures()
+        # The release again, from the scenario's own build (a downgrade from the development build).
+        release = run_play(host, role_play("debs"), {"oar3_debs_dir": DEBS}, limit="oar2-deb13")
+        assert release.rc == 0, release.failures()
+    assert installed_version(deb13, "python3-oar") == base + "-0oar3~deb13"

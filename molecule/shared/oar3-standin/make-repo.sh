@@ -1,6 +1,7 @@
 #!/bin/bash
 # Turn the OAR3 stand-in tree (test fixture) into a bare git repository
-# shaped like upstream's: tags 3.0.1 and 3.0.2 on master, packaging branch
+# shaped like upstream's: tags 3.0.1 and 3.0.2 on master and a development
+# commit after them (3.0.3dev), packaging branch
 # debian/3.0 with "Releasing 3.0.1-1" and "Releasing 3.0.2-1".
 set -euo pipefail
 dest=${1:?usage: make-repo.sh DEST.git}
@@ -39,6 +40,9 @@ for v in 3.0.1 3.0.2; do
     set_version "$v"
     g add -A && g commit -qm "Bump version to $v" && g tag "$v"
 done
+# master goes on after the last release, as upstream's (3.0.3dev since 3.0.2).
+set_version 3.0.3dev
+g add -A && g commit -qm "Bump version to 3.0.3dev"
 
 g checkout -q -b debian/3.0 3.0.1
 cp -a "$here/debian" "$work/debian"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -211,7 +213,7 @@ def test_resolve_ref():
 
 def test_package_version():
     assert _debs.package_version('3.0.1', '3.0.1.dev1', '+g1234567', '12') == ('3.0.1', '3.0.1-0oar3~deb12')
-    assert _debs.package_version('', '3.0.3dev', '+g1234567', '13') == ('3.0.3dev+g1234567', '3.0.3dev+g1234567-0oar3~deb13')
+    assert _debs.package_version('', '3.0.3dev', '+g1234567', '13') == ('3.0.3~dev+g1234567', '3.0.3~dev+g1234567-0oar3~deb13')
     assert _debs.package_version('master', '1.0', '', '12') == ('1.0', '1.0-0oar3~deb12')
     assert _debs.package_version('', '', '+s1', '12') == ('', '')
     assert _debs.upstream_version('__version__ = "3.0.2"\n', r'''(?m)^__version__\s*=\s*['"]([^'"]+)''') == '3.0.2'
@@ -276,3 +278,69 @@ def test_apt_lock_busy(stderr, busy):
 ])
 def test_lists_lack_package(stderr, lacking):
     assert _debs.lists_lack_package(stderr) is lacking
+
+
+# ------------------------------------------- development heads (issue 21)
+
+# Pairs in dpkg's order (each sorts before the next), checked against the real
+# dpkg below: the release a development build follows, the build, the next release.
+ORDERED = ['3.0.1-0oar3~deb12', '3.0.1+3.g1234567-0oar3~deb12', '3.0.2~dev+g1234567-0oar3~deb12',
+           '3.0.2-0oar3~deb12', '3.0.2+0oar3-1', '3.0.2+5.gabcdef0-0oar3~deb13', '3.0.3~dev+gabcdef0-0oar3~deb13',
+           '3.0.3~rc1-0oar3~deb13', '3.0.3-0oar3~deb13', '3.0.3-1', '3.0.10-0oar3~deb13', '1:0.1-1']
+
+
+def dpkg_says(a, op, b):
+    return subprocess.run(['dpkg', '--compare-versions', a, op, b], check=False).returncode == 0
+
+
+@pytest.mark.skipif(not shutil.which('dpkg'), reason='dpkg is the reference')
+def test_dpkg_compare_agrees_with_dpkg():
+    versions = ORDERED + ['3.0.1.dev1', '3.0.1~dev1', '1.0', '1.0.0', '1.0a', '1.0~~', '1.0~', '1.0+', '2:1', '1.0-1.1']
+    for a in versions:
+        for b in versions:
+            mine = _debs.dpkg_compare(a, b)
+            assert dpkg_says(a, 'lt' if mine < 0 else 'gt' if mine > 0 else 'eq', b), (a, b, mine)
+    for a, b in zip(ORDERED, ORDERED[1:]):
+        assert _debs.dpkg_compare(a, b) < 0, (a, b)
+
+
+def test_debian_upstream():
+    assert _debs.debian_upstream('3.0.3dev') == '3.0.3~dev'
+    assert _debs.debian_upstream('3.0.1.dev1') == '3.0.1~dev1'
+    assert _debs.debian_upstream('3.0.0.dev7') == '3.0.0~dev7'
+    assert _debs.debian_upstream('3.1rc1') == '3.1~rc1'
+    assert _debs.debian_upstream('3.1.0-beta.2') == '3.1.0~beta.2'
+    assert _debs.debian_upstream('3.0.2.post1') == '3.0.2+post1'
+    assert _debs.debian_upstream('3.0.2') == '3.0.2'
+    assert _debs.debian_upstream('') == ''
+
+
+def test_parse_describe():
+    assert _debs.parse_describe('3.0.2-5-gabcdef0\n') == ('3.0.2', 5)
+    assert _debs.parse_describe('3.0.2-0-gabcdef0') == ('3.0.2', 0)
+    assert _debs.parse_describe('debian/3.0.2-1-3-gabcdef0') == ('', 0)  # a packaging tag is no release
+    assert _debs.parse_describe('') == ('', 0)
+    assert _debs.parse_describe('fatal: No names found') == ('', 0)
+
+
+@pytest.mark.parametrize('found, describe, upstream', [
+    # master after 3.0.2, as upstream's says today: a pre-release of 3.0.3.
+    ('3.0.3dev', '3.0.2-24-gc332316', '3.0.3~dev+gc332316'),
+    # A version not bumped since the tag (or stale, as upstream's 3.0.1 says 3.0.1.dev1): after the tag.
+    ('3.0.2', '3.0.2-3-gc332316', '3.0.2+3.gc332316'),
+    ('3.0.1.dev1', '3.0.1-2-gc332316', '3.0.1+2.gc332316'),
+    # The tagged commit named by its hash is the release.
+    ('3.0.2', '3.0.2-0-gc332316', '3.0.2'),
+    # Bumped to the next release before its tag: still before that release.
+    ('3.0.3', '3.0.2-7-gc332316', '3.0.3~+gc332316'),
+    # No release tag before it: its own version.
+    ('0.5', '', '0.5+gc332316'),
+])
+def test_development_head_sorts_between_releases(found, describe, upstream):
+    got, version = _debs.package_version('', found, '+gc332316', '13', describe)
+    assert got == upstream
+    base = _debs.parse_describe(describe)[0]
+    if base:
+        assert _debs.dpkg_compare(version, '%s-0oar3~deb13' % base) >= 0
+        following = '%s.%d' % (base.rsplit('.', 1)[0], int(base.rsplit('.', 1)[1]) + 1)
+        assert _debs.dpkg_compare(version, '%s-0oar3~deb13' % following) < 0, (version, following)
