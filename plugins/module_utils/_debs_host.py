@@ -28,7 +28,13 @@ class HostError(Exception):
 
 
 def _last_line(text, default='no output'):
-    lines = [line for line in (text or '').splitlines() if line.strip()]
+    """What a failed command said: its error lines (git's fatal:/error:, apt's
+    E:), which say why, where the last line alone may not (git ends with
+    "and the repository exists."); else its last line."""
+    lines = [line.strip() for line in (text or '').splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith(('fatal:', 'error:', 'E: ', 'dpkg: error'))]
+    if errors:
+        return ' | '.join(errors)
     return lines[-1] if lines else default
 
 

@@ -344,3 +344,17 @@ def test_development_head_sorts_between_releases(found, describe, upstream):
         assert _debs.dpkg_compare(version, '%s-0oar3~deb13' % base) >= 0
         following = '%s.%d' % (base.rsplit('.', 1)[0], int(base.rsplit('.', 1)[1]) + 1)
         assert _debs.dpkg_compare(version, '%s-0oar3~deb13' % following) < 0, (version, following)
+
+
+def test_a_failed_command_is_told_by_its_error_lines():
+    from ansible_collections.oar.oar3.plugins.module_utils import _debs_host
+    git = ("fatal: detected dubious ownership in repository at '/srv/oar3.git'\n"
+           "To add an exception for this directory, call:\n\n\tgit config --global --add safe.directory /srv/oar3.git\n"
+           "fatal: Could not read from remote repository.\n\n"
+           "Please make sure you have the correct access rights\nand the repository exists.\n")
+    assert _debs_host.last_line(git) == ("fatal: detected dubious ownership in repository at '/srv/oar3.git' | "
+                                         "fatal: Could not read from remote repository.")
+    assert _debs_host.last_line("Reading package lists...\nE: Unable to locate package nope\n") == \
+        "E: Unable to locate package nope"
+    assert _debs_host.last_line("one\ntwo\n\n") == "two"
+    assert _debs_host.last_line("") == "no output"
