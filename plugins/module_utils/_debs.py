@@ -455,8 +455,8 @@ def dpkg_compare(a, b):
     """-1, 0 or 1 as dpkg --compare-versions orders two versions
     ([epoch:]upstream[-revision])."""
     def split(v):
-        epoch, _, rest = v.rpartition(':') if ':' in v else ('0', '', v)
-        upstream, _, revision = rest.rpartition('-') if '-' in rest else (rest, '', '')
+        epoch, rest = v.split(':', 1) if ':' in v else ('0', v)
+        upstream, revision = rest.rsplit('-', 1) if '-' in rest else (rest, '')
         return int(epoch or 0), upstream, revision
     ea, ua, ra = split(a)
     eb, ub, rb = split(b)
