@@ -19,6 +19,7 @@ IMAGE=oar3-test/ee:13
 SERVER=oar3-ee-13
 
 dir=$(mktemp -d /var/tmp/oar3-ee.XXXXXX)
+export MOLECULE_EPHEMERAL_DIRECTORY="$dir"  # where serve_oar3.yml leaves its git bundle
 cleanup() { docker rm -f "$SERVER" >/dev/null 2>&1 || true; rm -rf "$dir"; }
 trap cleanup EXIT
 
