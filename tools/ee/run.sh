@@ -15,18 +15,21 @@ require_root_debian
 [ $# -ge 1 ] && [ -f "$1" ] || die "usage: tools/ee/run.sh COLLECTION_TARBALL [STORE] (the tarball '${1:-}' is missing)."
 tarball=$1 store=${2:-}
 export PATH="$NEWEST_VENV_DIR/bin:$PATH"
+# For preparing the server from here (community.docker's connection).
+export ANSIBLE_COLLECTIONS_PATH="$NEWEST_VENV_DIR/collections"
 IMAGE=oar3-test/ee:13
 SERVER=oar3-ee-13
 
 dir=$(mktemp -d /var/tmp/oar3-ee.XXXXXX)
 export MOLECULE_EPHEMERAL_DIRECTORY="$dir"  # where serve_oar3.yml leaves its git bundle
-cleanup() { docker rm -f "$SERVER" >/dev/null 2>&1 || true; rm -rf "$dir"; }
+cleanup() { docker rm -f "$SERVER" >/dev/null 2>&1 || true; [ -n "${OAR3_EE_KEEP:-}" ] || rm -rf "$dir"; }
 trap cleanup EXIT
 
 say "building the execution environment $IMAGE with ansible-builder"
 mkdir -p "$dir/def/files/collections/ansible_collections"
 cp "$TOOLS_DIR/ee/execution-environment.yml" "$dir/def/"
 cp "$tarball" "$dir/def/files/oar-oar3.tar.gz"
+cp /etc/ssl/certs/ca-certificates.crt "$dir/def/files/host-ca.crt"
 cp -r "$VENV_DIR/collections/ansible_collections/community" "$dir/def/files/collections/ansible_collections/"
 ansible-builder build --container-runtime docker -f "$dir/def/execution-environment.yml" -c "$dir/context" \
     -t "$IMAGE" -v 1 >"$dir/build.log" 2>&1 || { tail -n 40 "$dir/build.log" >&2; die "ansible-builder build failed."; }
@@ -52,6 +55,7 @@ PLAY
 # mounted); a real cluster's inventory uses SSH and become.
 sed -e 's/ansible_connection: community.docker.docker$/ansible_connection: community.docker.docker_api/' \
     "$dir/inventory.yml" >"$pdd/inventory/hosts.yml"
+printf -- '---\nANSIBLE_NOCOLOR: "1"\n' >"$pdd/env/envvars"
 volumes=(--container-volume-mount /var/run/docker.sock:/var/run/docker.sock)
 if [ -n "$store" ] && [ -d "$store" ]; then
     cp -a "$store" "$dir/store"
