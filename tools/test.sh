@@ -147,6 +147,8 @@ as_ctl_setup() {
     cp "$work"/oar-oar3-*.tar.gz "$ctl_work/"
     # The test run's one build of OAR3, when there is one yet.
     [ ! -d "$OAR3_TEST_DEBS_DIR" ] || cp -a "$OAR3_TEST_DEBS_DIR" "$ctl_work/oar3-debs"
+    # The real OAR3, as the user's own copy: git refuses a repository that another user owns.
+    [ -z "${OAR3_SOURCE:-}" ] || git clone -q --mirror "$OAR3_SOURCE" "$ctl_work/oar3-source"
     chown -R "$CTL_USER:" "$ctl_work"
     # molecule finds .config/molecule/config.yml at the root of the work tree's VCS.
     as_ctl git init -q .
@@ -156,7 +158,7 @@ as_ctl() {  # command...: run by CTL_USER in its copy of the repo, with the newe
     runuser -u "$CTL_USER" -- env -i HOME="$(getent passwd "$CTL_USER" | cut -d: -f6)" USER="$CTL_USER" LANG=C.UTF-8 \
         PATH="$NEWEST_VENV_DIR/bin:/usr/local/bin:/usr/bin:/bin" \
         ANSIBLE_COLLECTIONS_PATH="$ctl_work/collections:$NEWEST_VENV_DIR/collections" \
-        OAR3_TEST_DEBS_DIR="$ctl_work/oar3-debs" OAR3_STATE_DIR="$STATE_DIR" ${OAR3_SOURCE:+OAR3_SOURCE="$OAR3_SOURCE"} \
+        OAR3_TEST_DEBS_DIR="$ctl_work/oar3-debs" OAR3_STATE_DIR="$STATE_DIR" ${OAR3_SOURCE:+OAR3_SOURCE="$ctl_work/oar3-source"} \
         MOLECULE_GLOB="$MOLECULE_GLOB" ANSIBLE_PIPELINING=1 ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1 \
         bash -c 'cd "$0" && exec "$@"' "$ctl_work/repo" "$@"
 }
