@@ -33,6 +33,8 @@ cp /etc/ssl/certs/ca-certificates.crt "$dir/def/files/host-ca.crt"
 cp -r "$VENV_DIR/collections/ansible_collections/community" "$dir/def/files/collections/ansible_collections/"
 ansible-builder build --container-runtime docker -f "$dir/def/execution-environment.yml" -c "$dir/context" \
     -t "$IMAGE" -v 1 >"$dir/build.log" 2>&1 || { tail -n 40 "$dir/build.log" >&2; die "ansible-builder build failed."; }
+# The EE this build replaced, left untagged (its build stages stay: they are the next build's cache).
+docker image prune -f --filter label=ansible-execution-environment=true >/dev/null
 docker run --rm "$IMAGE" ansible-doc -t role -l oar.oar3 | grep -q "^oar.oar3.kamelot" ||
     die "the EE $IMAGE does not list the role oar.oar3.kamelot."
 
