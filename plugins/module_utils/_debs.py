@@ -437,8 +437,8 @@ def _dpkg_order(c):
 def _dpkg_part(a, b):
     """dpkg's comparison of two upstream (or revision) strings."""
     while a or b:
-        na, nb = re.match(r'^([^0-9]*)(.*)$', a).groups(), re.match(r'^([^0-9]*)(.*)$', b).groups()
-        (sa, a), (sb, b) = na, nb
+        sa, a = re.match(r'^([^0-9]*)(.*)$', a).groups()
+        sb, b = re.match(r'^([^0-9]*)(.*)$', b).groups()
         for i in range(max(len(sa), len(sb))):
             ca = _dpkg_order(sa[i]) if i < len(sa) else 0
             cb = _dpkg_order(sb[i]) if i < len(sb) else 0
