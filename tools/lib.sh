@@ -55,6 +55,13 @@ find_python() {  # minor: prints its path
 }
 DEBIAN_MIRROR=${OAR3_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
+# The DB passwords in a container's oar.conf (none when it has no oar.conf),
+# one per line: what no output of the tests may show.
+db_passwords_of() {  # container
+    docker exec "$1" sh -c '[ ! -f /etc/oar/oar.conf ] ||
+        sed -n "s/^DB_BASE_PASSWD\(_RO\)\{0,1\}=\"\(.\{1,\}\)\"$/\2/p" /etc/oar/oar.conf'
+}
+
 # A containerised OAR2 server from the test image of Debian RELEASE, with the
 # flags of .config/molecule/config.yml: systemd as PID 1 without --privileged,
 # apt's downloads kept on this machine. Each container gets its own archives

@@ -118,8 +118,7 @@ join_gates() {
 db_passwords() {
     local c
     for c in $(docker ps -q --filter label=owner=molecule); do
-        docker exec "$c" sh -c '[ ! -f /etc/oar/oar.conf ] ||
-            sed -n "s/^DB_BASE_PASSWD\(_RO\)\{0,1\}=\"\(.\{1,\}\)\"$/\2/p" /etc/oar/oar.conf'
+        db_passwords_of "$c"
     done
 }
 # The names of the scenarios' servers, whichever run made them.

@@ -82,7 +82,7 @@ docker exec "$SERVER" grep -qx 'META_SCHED_CMD="kao"' /etc/oar/oar.conf ||
     die "after the EE's run oar.conf does not set META_SCHED_CMD=\"kao\"."
 grep -q "^$SERVER .*failed=0" "$dir/run.log" || die "the play recap of $SERVER is not failed=0."
 # No DB password of the server in anything the job left (stdout, events, artifacts).
-secrets=$(docker exec "$SERVER" sed -n 's/^DB_BASE_PASSWD\(_RO\)\{0,1\}="\(.\{1,\}\)"$/\2/p' /etc/oar/oar.conf)
+secrets=$(db_passwords_of "$SERVER")
 [ -n "$secrets" ] || die "no DB password could be read from $SERVER."
 if grep -rqF -f <(printf '%s\n' "$secrets") "$dir/run.log" "$pdd/artifacts"; then
     die "a DB password of $SERVER is in the job's output or artifacts."
