@@ -310,20 +310,36 @@ def apply_ops(queues, ops):
     return sort_queues(by_name.values())
 
 
-def wake_almighty(host, port, timeout, connect=None):
-    """Send Almighty the 'Term' tag, as oarnotify does, with a connect and
-    send timeout. Returns None, or why it failed."""
+def wake_almighty(host, port, timeout, connect=None, clock=None, sleep=None):
+    """Send Almighty the 'Term' tag, as oarnotify does, trying again until
+    timeout seconds have passed: just after a restart of oar-server, Almighty
+    is not listening yet (refused, or EADDRNOTAVAIL for one of localhost's
+    addresses). Returns None, or why it failed."""
     import socket
+    import time
     connect = connect or socket.create_connection
+    clock = clock or time.monotonic
+    sleep = sleep or time.sleep
     try:
-        sock = connect((host, int(port)), timeout)
-        try:
-            sock.sendall(b"Term\n")
-        finally:
-            sock.close()
-    except (OSError, ValueError) as e:
+        address = (host, int(port))
+    except ValueError as e:
         return "could not notify Almighty at %s:%s (%s)" % (host, port, e)
-    return None
+    deadline = clock() + timeout
+    while True:
+        try:
+            sock = connect(address, max(0.5, deadline - clock()))
+            try:
+                sock.sendall(b"Term\n")
+            finally:
+                sock.close()
+            return None
+        except OSError as e:
+            if clock() + WAKE_RETRY_S >= deadline:
+                return "could not notify Almighty at %s:%s within %ss (%s)" % (host, port, timeout, e)
+        sleep(WAKE_RETRY_S)
+
+
+WAKE_RETRY_S = 0.25
 
 
 def almighty_address(values):

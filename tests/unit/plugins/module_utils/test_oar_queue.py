@@ -217,9 +217,44 @@ def test_wake_almighty_reports_failure():
     assert wake_almighty("localhost", "6666", 5, connect=lambda addr, timeout: Sock()) is None
     assert sent == [b"Term\n"]
 
+    now = [0.0]
+
     def refused(addr, timeout):
         raise ConnectionRefusedError("refused")
-    assert "could not notify Almighty at localhost:6666" in wake_almighty("localhost", 6666, 5, connect=refused)
+
+    def sleep(s):
+        now[0] += s
+    msg = wake_almighty("localhost", 6666, 5, connect=refused, clock=lambda: now[0], sleep=sleep)
+    assert "could not notify Almighty at localhost:6666 within 5s (refused)" == msg
+    assert 4.5 <= now[0] <= 5
+    assert "invalid literal" in wake_almighty("localhost", "x", 5, connect=refused)
+
+
+def test_wake_almighty_waits_for_a_restarted_almighty():
+    """Errno 99 and refusals while oar-server restarts: tried again, not failed."""
+    import errno
+    now, tries, sent = [0.0], [], []
+
+    class Sock:
+        def sendall(self, data):
+            sent.append(data)
+
+        def close(self):
+            pass
+
+    def connect(addr, timeout):
+        tries.append((addr, timeout))
+        if len(tries) == 1:
+            raise OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address")
+        if len(tries) == 2:
+            raise ConnectionRefusedError("refused")
+        return Sock()
+
+    def sleep(s):
+        now[0] += s
+    assert wake_almighty("localhost", "6666", 5, connect=connect, clock=lambda: now[0], sleep=sleep) is None
+    assert sent == [b"Term\n"] and len(tries) == 3 and tries[0][0] == ("localhost", 6666)
+    assert now[0] == 0.5 and tries[2][1] == 4.5
     assert almighty_address({}) == ("localhost", "6666")
     assert almighty_address({"SERVER_HOSTNAME": "srv", "SERVER_PORT": "7000"}) == ("srv", "7000")
 
